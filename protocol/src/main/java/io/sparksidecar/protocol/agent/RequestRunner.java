@@ -1,0 +1,199 @@
+package io.sparksidecar.protocol.agent;
+
+import io.sparksidecar.protocol.HandoffException;
+import io.sparksidecar.protocol.HandoffResult;
+import io.sparksidecar.protocol.Marker;
+import io.sparksidecar.protocol.Names;
+import io.sparksidecar.protocol.OutputEntry;
+import io.sparksidecar.protocol.Protocol;
+import io.sparksidecar.protocol.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** Runs one claimed request: check inputs, run the command, build the manifest, write the done marker. */
+final class RequestRunner {
+  private final Protocol protocol;
+  private final AgentOptions options;
+  private final BooleanSupplier stopping;
+  private final Map<String, Process> running = new ConcurrentHashMap<>();
+
+  RequestRunner(Protocol protocol, AgentOptions options, BooleanSupplier stopping) {
+    this.protocol = protocol;
+    this.options = options;
+    this.stopping = stopping;
+  }
+
+  void run(String id) {
+    Path dir = protocol.requestDir(id);
+    long started = System.currentTimeMillis();
+    HandoffResult result;
+    try {
+      result = execute(id, dir, started);
+    } catch (HandoffException e) {
+      result = new HandoffResult(id, HandoffResult.REJECTED, HandoffException.NO_EXIT_CODE, started,
+          System.currentTimeMillis(), e.getMessage(), 0, List.of());
+    } catch (IOException | RuntimeException e) {
+      result = new HandoffResult(id, HandoffResult.FAILED, HandoffException.NO_EXIT_CODE, started,
+          System.currentTimeMillis(), "agent error: " + e, 0, List.of());
+    }
+    if (result == null || stopping.getAsBoolean()) {
+      return; // the agent is shutting down and removes the request itself
+    }
+    if (!result.ok()) {
+      appendLog(dir, "sidecar-agent: request " + id + " " + result.status() + ": " + result.error());
+    }
+    publish(id, dir, result);
+  }
+
+  private HandoffResult execute(String id, Path dir, long started) throws IOException {
+    Marker start = Marker.read(dir.resolve("claimed"));
+    String protocolVersion = start.get("protocol");
+    if (!Protocol.VERSION.equals(protocolVersion)) {
+      throw new HandoffException("request " + id + ": unsupported protocol '" + protocolVersion + "'");
+    }
+    checkInputs(id, dir.resolve("in"), start.all("input"));
+    List<String> expected = new ArrayList<>();
+    for (String name : start.all("expect")) {
+      expected.add(Names.checkName(id, name));
+    }
+    Path out = dir.resolve("out");
+    Files.createDirectories(out);
+    Path log = dir.resolve("log");
+    int exit = runCommand(id, dir, log);
+    if (exit == CANCELLED) {
+      return stopping.getAsBoolean() ? null : new HandoffResult(id, HandoffResult.CANCELLED,
+          HandoffException.NO_EXIT_CODE, started, System.currentTimeMillis(), "cancelled by the client", size(log), List.of());
+    }
+    long finished = System.currentTimeMillis();
+    List<OutputEntry> outputs;
+    try {
+      outputs = Manifest.collect(out, id);
+    } catch (HandoffException e) {
+      return new HandoffResult(id, HandoffResult.FAILED, exit, started, finished, e.getMessage(), size(log), List.of());
+    }
+    String error = "";
+    if (exit != 0) {
+      error = describeExit(exit);
+    } else {
+      for (String name : expected) {
+        if (outputs.stream().noneMatch(o -> o.name().equals(name))) {
+          error = "declared output '" + name + "' missing";
+          break;
+        }
+      }
+    }
+    String status = error.isEmpty() ? HandoffResult.OK : HandoffResult.FAILED;
+    return new HandoffResult(id, status, exit, started, finished, error, size(log), status.equals(HandoffResult.OK) ? outputs : List.of());
+  }
+
+  private static void checkInputs(String id, Path in, List<String> lines) throws IOException {
+    for (String line : lines) {
+      int space = line.indexOf(' ');
+      if (space < 0) {
+        throw new HandoffException("request " + id + ": malformed input line 'input=" + line + "'");
+      }
+      String name = line.substring(space + 1);
+      Path file = Names.resolveInside(in, id, name);
+      if (!Names.isPlainFile(file)) {
+        throw new HandoffException("request " + id + ": input '" + name + "' is missing or not a regular file");
+      }
+      long announced = Long.parseLong(line.substring(0, space));
+      long actual = Files.size(file);
+      if (announced != actual) {
+        throw new HandoffException("request " + id + ": input '" + name + "' has " + actual
+            + " bytes, the start marker announced " + announced);
+      }
+    }
+  }
+
+  static final int CANCELLED = Integer.MIN_VALUE;
+
+  private int runCommand(String id, Path dir, Path log) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(options.command())
+        .directory(dir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Map<String, String> env = pb.environment();
+    env.put("SIDECAR_REQUEST_ID", id);
+    env.put("SIDECAR_REQUEST_DIR", dir.toString());
+    env.put("SIDECAR_IN", dir.resolve("in").toString());
+    env.put("SIDECAR_OUT", dir.resolve("out").toString());
+    Process process;
+    try {
+      process = pb.start();
+    } catch (IOException e) {
+      String message = String.valueOf(e.getMessage());
+      appendLog(dir, "sidecar-agent: cannot run command " + options.command() + ": " + message);
+      return message.contains("error=13") ? 126 : 127;
+    }
+    running.put(id, process);
+    try {
+      Path cancel = dir.resolve("cancel");
+      while (!process.waitFor(50, TimeUnit.MILLISECONDS)) {
+        if (stopping.getAsBoolean() || Files.exists(cancel) || !Files.isDirectory(dir)) {
+          ProcessTree.kill(process, options.grace());
+          return CANCELLED;
+        }
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      ProcessTree.kill(process, options.grace());
+      Thread.currentThread().interrupt();
+      return CANCELLED;
+    } finally {
+      running.remove(id);
+    }
+  }
+
+  /** Kills every running command (agent shutdown). */
+  void killAll() {
+    running.values().forEach(p -> ProcessTree.kill(p, options.grace()));
+  }
+
+  private void publish(String id, Path dir, HandoffResult result) {
+    Path done = protocol.done(id);
+    try {
+      result.toMarker().writeAtomically(done);
+    } catch (IOException e) {
+      System.err.println("sidecar-agent: cannot write done marker for request " + id + ": " + e);
+    }
+    if (!Files.isDirectory(dir)) {
+      AtomicFiles.deleteQuietly(done); // the client already gave up and cleaned up
+    }
+  }
+
+  private static String describeExit(int exit) {
+    return switch (exit) {
+      case 127 -> "command not found (exit 127)";
+      case 126 -> "command not executable (exit 126)";
+      default -> exit > 128 ? "command killed by signal " + (exit - 128) + " (exit " + exit + ")" : "command exited with " + exit;
+    };
+  }
+
+  private static long size(Path file) {
+    try {
+      return Files.exists(file) ? Files.size(file) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  static void appendLog(Path dir, String line) {
+    try {
+      Files.writeString(dir.resolve("log"), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+    } catch (IOException ignored) {
+      // the request directory is gone
+    }
+  }
+}
