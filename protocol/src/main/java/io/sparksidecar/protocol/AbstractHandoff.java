@@ -149,6 +149,7 @@ abstract class AbstractHandoff implements Handoff {
 
   private Path inputTarget(String name) {
     requireState(!started, "inputs can only be written before start()");
+    Names.checkName(id, name);
     if (inputs.containsKey(name)) {
       throw error("input '" + name + "' was already written", null);
     }

@@ -205,6 +205,7 @@ public final class Agent implements AutoCloseable {
       stopping = true;
       stopReason = reason;
     }
+    List<String> held = List.copyOf(claimed);
     runner.killAll();
     workers.shutdown();
     try {
@@ -214,7 +215,7 @@ public final class Agent implements AutoCloseable {
     }
     boolean clientGone = clientWatch.goneReason().isPresent();
     if (clientGone) {
-      cleanUpAfterClient();
+      cleanUpAfterClient(held);
     }
     try {
       Marker.builder().put("reason", reason).build().writeAtomically(protocol.agentStopped());
@@ -226,8 +227,8 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private void cleanUpAfterClient() {
-    for (String id : claimed) {
+  private void cleanUpAfterClient(List<String> held) {
+    for (String id : held) {
       AtomicFiles.deleteQuietly(protocol.requestDir(id));
       AtomicFiles.deleteQuietly(protocol.done(id));
     }

@@ -1,0 +1,388 @@
+package io.sparksidecar.protocol.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sparksidecar.protocol.Handoff;
+import io.sparksidecar.protocol.HandoffException;
+import io.sparksidecar.protocol.HandoffResult;
+import io.sparksidecar.protocol.Marker;
+import io.sparksidecar.protocol.Volume;
+import io.sparksidecar.protocol.VolumeOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The protocol conformance suite (PROTOCOL.md): one contract, run against every agent
+ * implementation through its {@link AgentLauncher}. Every test uses the real client, a real agent
+ * process and real files.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class AgentContract {
+  protected static final Duration RUN = Duration.ofSeconds(60);
+
+  @TempDir
+  protected Path base;
+  protected Path volumeDir;
+  protected Path script;
+  private final List<AgentLauncher.RunningAgent> agents = new ArrayList<>();
+  private final List<Volume> volumes = new ArrayList<>();
+
+  /** The implementation under test. */
+  protected abstract AgentLauncher launcher();
+
+  @BeforeEach
+  void prepare() throws IOException {
+    volumeDir = Files.createDirectories(base.resolve("vol"));
+    script = base.resolve("command.sh");
+    try (InputStream in = AgentContract.class.getResourceAsStream("/conformance/command.sh")) {
+      Files.copy(in, script);
+    }
+  }
+
+  @AfterEach
+  void tearDown() {
+    volumes.forEach(Volume::close);
+    agents.forEach(AgentLauncher.RunningAgent::close);
+  }
+
+  protected AgentLauncher.RunningAgent startAgent(int concurrency, List<String> command) throws IOException {
+    AgentLauncher.RunningAgent agent = launcher().start(volumeDir,
+        new AgentLauncher.Spec(concurrency, false, 1500, command));
+    agents.add(agent);
+    return agent;
+  }
+
+  protected Volume openVolume() {
+    Volume v = Volume.open(volumeDir, VolumeOptions.defaults());
+    volumes.add(v);
+    return v;
+  }
+
+  /** An agent running the suite's command script, and a client volume that waited for it. */
+  protected Volume agentAndVolume(int concurrency) throws IOException {
+    startAgent(concurrency, launcher().scriptCommand(script));
+    Volume v = openVolume();
+    v.awaitAgent(Duration.ofSeconds(30));
+    return v;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  protected static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + millis;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("not within " + millis + " ms: " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  // ---- the contract ---------------------------------------------------------------------------
+
+  @Test
+  void happyPathReturnsVerifiedOutputsAndTheLog() throws IOException {
+    Volume volume = agentAndVolume(2);
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("echo")).writeInput("data", utf8("a,b\n1,2\n")).expectOutput("result");
+      HandoffResult r = h.run(RUN);
+      assertThat(r.ok()).isTrue();
+      assertThat(r.exitCode()).isZero();
+      assertThat(r.outputs()).singleElement().satisfies(o -> {
+        assertThat(o.name()).isEqualTo("result");
+        assertThat(o.size()).isEqualTo(8);
+      });
+      assertThat(new String(h.readOutput("result"), StandardCharsets.UTF_8)).isEqualTo("a,b\n1,2\n");
+      assertThat(h.readLines("result")).containsExactly("a,b", "1,2");
+      Path copy = base.resolve("copy.csv");
+      h.copyOutput("result", copy);
+      assertThat(Files.readString(copy)).isEqualTo("a,b\n1,2\n");
+      assertThat(h.log()).contains("echo ok on stdout").contains("echo ok on stderr");
+    }
+    assertThat(volumeDir.resolve("requests")).isEmptyDirectory();
+    assertThat(volumeDir.resolve("done")).isEmptyDirectory();
+  }
+
+  @Test
+  void textLinesInAndOut() throws IOException {
+    Volume volume = agentAndVolume(2);
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("lines")).writeLines("data", List.of("apple", "banana", "cherry"));
+      h.run(RUN);
+      assertThat(h.readLines("result")).containsExactly("1:apple", "2:banana", "3:cherry");
+    }
+  }
+
+  @Test
+  void nonZeroExitFailsWithExitCodeAndLogTail() throws IOException {
+    Volume volume = agentAndVolume(2);
+    try (Handoff h = volume.newHandoff("exit-3")) {
+      h.writeInput("mode", utf8("exit")).writeInput("code", utf8("3"));
+      assertThatThrownBy(() -> h.run(RUN))
+          .isInstanceOfSatisfying(HandoffException.class, e -> {
+            assertThat(e.exitCode()).isEqualTo(3);
+            assertThat(e.requestId()).isEqualTo("exit-3");
+            assertThat(e.logTail()).contains("failing with 3 on purpose");
+            assertThat(e.getMessage()).contains("exit-3").contains("exited with 3").contains("failing with 3");
+          });
+      assertThatThrownBy(() -> h.readOutput("result")).hasMessageContaining("successful");
+    }
+  }
+
+  @Test
+  void commandNotFoundIsExit127() throws IOException {
+    startAgent(1, List.of("/nonexistent/sidecar-command"));
+    Volume volume = openVolume();
+    volume.awaitAgent(Duration.ofSeconds(30));
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("data", utf8("x"));
+      assertThatThrownBy(() -> h.run(RUN))
+          .isInstanceOfSatisfying(HandoffException.class, e -> {
+            assertThat(e.exitCode()).isEqualTo(127);
+            assertThat(e.getMessage()).contains("not found");
+            assertThat(e.logTail()).contains("sidecar-command");
+          });
+    }
+  }
+
+  @Test
+  void declaredOutputMissingFailsNamingIt() throws IOException {
+    Volume volume = agentAndVolume(2);
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("nothing")).expectOutput("outfile.csv");
+      assertThatThrownBy(() -> h.run(RUN))
+          .isInstanceOf(HandoffException.class)
+          .hasMessageContaining("declared output 'outfile.csv' missing")
+          .hasMessageContaining(h.id());
+    }
+  }
+
+  @Test
+  void streamsA256MiBInputAndOutputWithoutHeap() throws Exception {
+    long size = 256L << 20;
+    Volume volume = agentAndVolume(1);
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("echo"));
+      h.writeInput("data", new PatternStream(size, 7));
+      h.run(Duration.ofMinutes(3));
+      try (InputStream out = h.openOutput("result")) {
+        assertThat(PatternStream.sameContent(out, new PatternStream(size, 7))).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void hundredConcurrentRequestsOnOneVolume() throws Exception {
+    Volume volume = agentAndVolume(8);
+    ExecutorService pool = Executors.newFixedThreadPool(100);
+    try {
+      List<Future<String>> results = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        String payload = "payload-" + i + "\n".repeat(i % 5 + 1);
+        results.add(pool.submit(() -> {
+          try (Handoff h = volume.newHandoff()) {
+            h.writeInput("mode", utf8("echo")).writeInput("data", utf8(payload));
+            h.run(Duration.ofMinutes(2));
+            String out = new String(h.readOutput("result"), StandardCharsets.UTF_8);
+            return out.equals(payload) ? "ok" : "request " + h.id() + " got '" + out + "'";
+          }
+        }));
+      }
+      for (Future<String> f : results) {
+        assertThat(f.get(3, TimeUnit.MINUTES)).isEqualTo("ok");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(volumeDir.resolve("requests")).isEmptyDirectory();
+  }
+
+  @Test
+  void agentKilledMidRequestFailsTheClientWithinASecondAndNothingLooksComplete() throws Exception {
+    AgentLauncher.RunningAgent agent = startAgent(2, launcher().scriptCommand(script));
+    Volume volume = openVolume();
+    volume.awaitAgent(Duration.ofSeconds(30));
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("sleep")).writeInput("seconds", utf8("30")).start();
+      Path partial = volumeDir.resolve("requests").resolve(h.id()).resolve("out").resolve("result");
+      await(() -> Files.exists(partial), 20_000, "the command started writing");
+      long killedAt = System.nanoTime();
+      agent.crash();
+      assertThatThrownBy(() -> h.await(Duration.ofSeconds(30)))
+          .isInstanceOf(HandoffException.class)
+          .hasMessageContaining(h.id())
+          .hasMessageContaining("agent");
+      long millis = (System.nanoTime() - killedAt) / 1_000_000;
+      assertThat(millis).as("failure noticed after %d ms", millis).isLessThan(2_000);
+      assertThat(volumeDir.resolve("done").resolve(h.id())).doesNotExist();
+      assertThatThrownBy(() -> h.readOutput("result")).hasMessageContaining("successful");
+    }
+  }
+
+  @Test
+  void clientGoneMidRequestMakesTheAgentCleanUpAndStop() throws Exception {
+    AgentLauncher.RunningAgent agent = startAgent(2, launcher().scriptCommand(script));
+    Process client = CrashingClient.start(volumeDir, base.resolve("client.log"));
+    try {
+      Path requests = volumeDir.resolve("requests");
+      await(() -> listOrEmpty(requests).stream().anyMatch(d -> Files.exists(d.resolve("out").resolve(".pid"))),
+          30_000, "the client's request is running");
+      Path reqDir = listOrEmpty(requests).get(0);
+      long commandPid = Long.parseLong(Files.readString(reqDir.resolve("out").resolve(".pid")).trim());
+      client.destroyForcibly().waitFor();
+      assertThat(agent.awaitExit(10_000)).as("agent stopped after the client died").isTrue();
+      assertThat(ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false))
+          .as("the command %d was killed", commandPid).isFalse();
+      assertThat(reqDir).doesNotExist();
+      assertThat(volumeDir.resolve("queue")).isEmptyDirectory();
+      assertThat(Marker.read(volumeDir.resolve("agent").resolve("stopped")).get("reason")).contains("client");
+    } finally {
+      client.destroyForcibly();
+    }
+  }
+
+  @Test
+  void timeoutCancelsKillsTheCommandAndCleansUp() throws Exception {
+    Volume volume = agentAndVolume(2);
+    Path reqDir;
+    long commandPid;
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("sleep")).writeInput("seconds", utf8("30")).start();
+      reqDir = volumeDir.resolve("requests").resolve(h.id());
+      Path pidFile = reqDir.resolve("out").resolve(".pid");
+      await(() -> Files.exists(pidFile), 20_000, "the command started");
+      commandPid = Long.parseLong(Files.readString(pidFile).trim());
+      assertThatThrownBy(() -> h.await(Duration.ofMillis(300)))
+          .isInstanceOf(HandoffException.class)
+          .hasMessageContaining("timed out after 300 ms")
+          .hasMessageContaining(h.id());
+    }
+    assertThat(reqDir).doesNotExist();
+    await(() -> !ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false), 5_000,
+        "the timed-out command was killed");
+    assertThat(volumeDir.resolve("done")).isEmptyDirectory();
+  }
+
+  @Test
+  void namesLeavingTheRequestDirAreRefusedByTheClient() throws IOException {
+    Volume volume = agentAndVolume(1);
+    try (Handoff h = volume.newHandoff("names")) {
+      for (String bad : List.of("../x", "/etc/passwd", "a/../../x", "a//b", ".hidden", "")) {
+        assertThatThrownBy(() -> h.writeInput(bad, utf8("x")))
+            .as(bad).isInstanceOf(HandoffException.class)
+            .hasMessageContaining("names").hasMessageContaining("'" + bad + "'");
+      }
+      assertThatThrownBy(() -> h.expectOutput("../y")).hasMessageContaining("'../y'");
+      h.writeInput("mode", utf8("echo")).writeInput("data", utf8("x")).run(RUN);
+      assertThatThrownBy(() -> h.readOutput("../../etc/passwd")).hasMessageContaining("'../../etc/passwd'");
+    }
+  }
+
+  @Test
+  void namesLeavingTheRequestDirAreRefusedByTheAgent() throws Exception {
+    agentAndVolume(1);
+    Path outside = Files.writeString(base.resolve("secret.txt"), "secret");
+    // forged requests, written with plain file operations so the client's own checks are bypassed
+    Path dir = Files.createDirectories(volumeDir.resolve("requests").resolve("evil-link").resolve("in"));
+    Files.writeString(dir.resolve("mode"), "echo");
+    Files.createSymbolicLink(dir.resolve("data"), outside);
+    Files.writeString(volumeDir.resolve("queue").resolve("evil-link"),
+        "protocol=1\nid=evil-link\ninput=4 mode\ninput=6 data\n");
+    Files.createDirectories(volumeDir.resolve("requests").resolve("evil-dots").resolve("in"));
+    Files.writeString(volumeDir.resolve("queue").resolve("evil-dots"),
+        "protocol=1\nid=evil-dots\ninput=6 ../../../secret.txt\n");
+
+    Marker link = awaitDone("evil-link");
+    assertThat(link.get("status")).isEqualTo("rejected");
+    assertThat(link.get("error")).contains("evil-link").contains("data").contains("symbolic link");
+    Marker dots = awaitDone("evil-dots");
+    assertThat(dots.get("status")).isEqualTo("rejected");
+    assertThat(dots.get("error")).contains("evil-dots").contains("'../../../secret.txt'");
+    assertThat(Files.readString(outside)).isEqualTo("secret");
+  }
+
+  @Test
+  void symlinkOutputIsRefused() throws IOException {
+    Volume volume = agentAndVolume(1);
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("symlink"));
+      assertThatThrownBy(() -> h.run(RUN))
+          .isInstanceOf(HandoffException.class)
+          .hasMessageContaining("output 'link' is a symbolic link");
+    }
+  }
+
+  @Test
+  void duplicateRequestIdsAreRefusedAndNeverRunTwice() throws Exception {
+    Volume volume = agentAndVolume(2);
+    try (Handoff first = volume.newHandoff("dup")) {
+      assertThatThrownBy(() -> volume.newHandoff("dup"))
+          .isInstanceOf(HandoffException.class)
+          .hasMessageContaining("'dup' is already in use");
+      first.writeInput("mode", utf8("echo")).writeInput("data", utf8("once"));
+      first.run(RUN);
+      String doneBefore = Files.readString(volumeDir.resolve("done").resolve("dup"));
+      // a second start marker for the same id, as a buggy or replaying client might write
+      Path queued = volumeDir.resolve("queue").resolve("dup");
+      Files.writeString(queued, "protocol=1\nid=dup\ninput=4 mode\ninput=4 data\n");
+      await(() -> !Files.exists(queued), 10_000, "the agent dropped the duplicate start marker");
+      Thread.sleep(300);
+      assertThat(Files.readString(volumeDir.resolve("done").resolve("dup"))).isEqualTo(doneBefore);
+      assertThat(first.log().split("echo ok on stdout", -1)).hasSize(2);
+    }
+  }
+
+  @Test
+  void legacyFlagRoundTrip() throws Exception {
+    AgentLauncher.RunningAgent agent = launcher().start(volumeDir,
+        new AgentLauncher.Spec(1, true, 1500, launcher().scriptCommand(script)));
+    agents.add(agent);
+    try (Volume volume = Volume.openLegacy(volumeDir, VolumeOptions.defaults());
+         Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("echo")).writeInput("data", utf8("legacy,payload\n")).expectOutput("result");
+      HandoffResult r = h.run(RUN);
+      assertThat(r.exitCode()).isZero();
+      assertThat(new String(h.readOutput("result"), StandardCharsets.UTF_8)).isEqualTo("legacy,payload\n");
+      assertThat(h.log()).contains("echo ok on stdout");
+      assertThat(volumeDir.resolve("start_flag")).exists();
+      assertThat(volumeDir.resolve("done_flag")).exists();
+    }
+    assertThat(volumeDir.resolve("close_flag")).exists();
+    assertThat(agent.awaitExit(10_000)).as("legacy agent exits after close_flag").isTrue();
+    assertThat(volumeDir.resolve("data")).doesNotExist();
+    assertThat(volumeDir.resolve("result")).doesNotExist();
+  }
+
+  private Marker awaitDone(String id) throws Exception {
+    Path done = volumeDir.resolve("done").resolve(id);
+    await(() -> Files.exists(done), 20_000, "done marker of " + id);
+    return Marker.read(done);
+  }
+
+  private static List<Path> listOrEmpty(Path dir) {
+    try (var s = Files.list(dir)) {
+      return s.toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+}

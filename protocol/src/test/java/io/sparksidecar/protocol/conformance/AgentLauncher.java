@@ -1,0 +1,38 @@
+package io.sparksidecar.protocol.conformance;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Starts one agent implementation on a volume. The conformance suite runs unchanged against
+ * every launcher (Java agent, sh agent under busybox and dash, sh agent inside a container).
+ */
+public interface AgentLauncher {
+
+  /** What the agent is started with. */
+  record Spec(int concurrency, boolean legacy, long clientTimeoutMillis, List<String> command) {}
+
+  /** Starts the agent on {@code volume}; the returned handle kills everything it started. */
+  RunningAgent start(Path volume, Spec spec) throws IOException;
+
+  /** How this agent runs the suite's command script (a path on this machine). */
+  default List<String> scriptCommand(Path script) {
+    return List.of("sh", script.toString());
+  }
+
+  /** A running agent. */
+  interface RunningAgent extends AutoCloseable {
+    /** Kills the agent itself with SIGKILL (not its commands): a crash. */
+    void crash();
+
+    boolean isAlive();
+
+    /** Waits up to {@code millis} for the agent to exit by itself; true if it did. */
+    boolean awaitExit(long millis) throws InterruptedException;
+
+    /** Kills the agent and everything it started. Idempotent. */
+    @Override
+    void close();
+  }
+}

@@ -1,0 +1,29 @@
+#!/bin/sh
+# The command every agent runs in the conformance suite. What it does is chosen by the input
+# "mode"; it only uses SIDECAR_IN / SIDECAR_OUT so it works in v1 and in legacy mode alike.
+in=${SIDECAR_IN:?}; out=${SIDECAR_OUT:?}
+mode=$(cat "$in/mode")
+case "$mode" in
+  echo)
+    echo "echo ok on stdout"
+    echo "echo ok on stderr" >&2
+    cat "$in/data" > "$out/result" ;;
+  lines)
+    n=0; while IFS= read -r line; do n=$((n + 1)); echo "$n:$line"; done < "$in/data" > "$out/result" ;;
+  exit)
+    code=$(cat "$in/code")
+    echo "failing with $code on purpose"
+    exit "$code" ;;
+  nothing)
+    echo "writing no output" ;;
+  symlink)
+    ln -s /etc/hostname "$out/link" ;;
+  sleep)
+    echo $$ > "$out/.pid"
+    echo "partial" > "$out/result"
+    echo "sleeping $(cat "$in/seconds") s"
+    sleep "$(cat "$in/seconds")"
+    echo "complete" >> "$out/result" ;;
+  *)
+    echo "unknown mode '$mode'"; exit 64 ;;
+esac
