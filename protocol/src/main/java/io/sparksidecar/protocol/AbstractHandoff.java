@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,7 +64,10 @@ abstract class AbstractHandoff implements Handoff {
 
   @Override
   public Handoff writeInput(String name, byte[] data) {
-    return writeWith(name, temp -> Files.write(temp, data, StandardOpenOption.CREATE_NEW));
+    return writeWith(name, temp -> {
+      Files.write(temp, data, StandardOpenOption.CREATE_NEW);
+      return data.length;
+    });
   }
 
   @Override
@@ -87,6 +91,7 @@ abstract class AbstractHandoff implements Handoff {
           w.append(line).append('\n');
         }
       }
+      return Files.size(temp);
     });
   }
 
@@ -130,16 +135,17 @@ abstract class AbstractHandoff implements Handoff {
   }
 
   private interface Writer {
-    void write(Path temp) throws IOException;
+    /** Writes the temporary file and returns how many bytes it holds. */
+    long write(Path temp) throws IOException;
   }
 
   private Handoff writeWith(String name, Writer writer) {
     Path target = inputTarget(name);
     Path temp = AtomicFiles.tempSibling(target);
     try {
-      writer.write(temp);
+      long size = writer.write(temp);
       AtomicFiles.publish(temp, target);
-      inputs.put(name, Files.size(target));
+      inputs.put(name, size);
       return this;
     } catch (IOException | UncheckedIOException e) {
       AtomicFiles.deleteQuietly(temp);
@@ -158,7 +164,8 @@ abstract class AbstractHandoff implements Handoff {
     } catch (IOException e) {
       throw error("cannot create the directories of input '" + name + "'", e);
     }
-    return Names.resolveInside(inputDir(), id, name);
+    // the leaf is written by rename(2), which replaces a planted link instead of following it
+    return inputDir().resolve(name);
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
@@ -207,14 +214,13 @@ abstract class AbstractHandoff implements Handoff {
 
   @Override
   public byte[] readOutput(String name) {
-    Path file = outputFile(name);
-    try {
-      if (Files.size(file) > Integer.MAX_VALUE - 16) {
-        throw error("output '" + name + "' is too large to read into memory; use copyOutput or openOutput", null);
-      }
-      try (InputStream in = openOutput(name)) {
-        return in.readAllBytes();
-      }
+    requireState(result != null && result.ok(), "outputs can only be read after a successful await()");
+    OutputEntry entry = manifestEntry(name);
+    if (entry != null && entry.size() > Integer.MAX_VALUE - 16) {
+      throw error("output '" + name + "' is too large to read into memory; use copyOutput or openOutput", null);
+    }
+    try (InputStream in = openOutput(name)) {
+      return in.readAllBytes();
     } catch (IOException e) {
       throw error("cannot read output '" + name + "': " + e.getMessage(), e);
     }
@@ -283,17 +289,25 @@ abstract class AbstractHandoff implements Handoff {
   /** Resolves an output that may be read now: the request succeeded and the name is safe. */
   protected Path outputFile(String name) {
     requireState(result != null && result.ok(), "outputs can only be read after a successful await()");
-    Path file = Names.resolveInside(outputDir(), id, name);
-    if (!Names.isPlainFile(file)) {
-      throw error("output '" + name + "' does not exist or is not a regular file (" + file + ")", null);
-    }
+    Names.checkName(id, name);
+    int slash = name.lastIndexOf('/');
+    Path parent = slash < 0 ? Names.resolveInside(outputDir(), id, null)
+        : Names.resolveInside(outputDir(), id, name.substring(0, slash));
+    Path file = parent.resolve(name.substring(slash + 1));
+    BasicFileAttributes attrs;
     try {
-      long size = Files.size(file);
-      if (size > options.maxOutputBytes()) {
-        throw error("output '" + name + "' has " + size + " bytes, over the limit of " + options.maxOutputBytes(), null);
-      }
+      attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
-      throw error("cannot stat output '" + name + "'", e);
+      throw error("output '" + name + "' does not exist (" + file + ")", e);
+    }
+    if (attrs.isSymbolicLink()) {
+      throw error("refused output '" + name + "': " + file + " is a symbolic link", null);
+    }
+    if (!attrs.isRegularFile()) {
+      throw error("output '" + name + "' is not a regular file (" + file + ")", null);
+    }
+    if (attrs.size() > options.maxOutputBytes()) {
+      throw error("output '" + name + "' has " + attrs.size() + " bytes, over the limit of " + options.maxOutputBytes(), null);
     }
     return file;
   }

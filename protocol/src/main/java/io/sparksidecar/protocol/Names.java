@@ -64,12 +64,16 @@ public final class Names {
 
   /**
    * Resolves a validated {@code name} below {@code dir}, refusing any symbolic link on the way
-   * (the directory itself included), so that nothing outside {@code dir} is ever reached.
+   * (the directory itself included), so that nothing outside {@code dir} is ever reached. A
+   * {@code null} name checks and returns {@code dir} itself.
    */
   public static Path resolveInside(Path dir, String requestId, String name) {
-    checkName(requestId, name);
     Path current = dir;
-    refuseLink(current, requestId, name);
+    refuseLink(current, requestId, name == null ? "." : name);
+    if (name == null) {
+      return current; // just the directory itself
+    }
+    checkName(requestId, name);
     for (String part : name.split("/")) {
       current = current.resolve(part);
       refuseLink(current, requestId, name);

@@ -17,15 +17,17 @@ import java.util.function.Consumer;
 final class RequestHandoff extends AbstractHandoff {
   private final Protocol protocol;
   private final CompletionDispatcher dispatcher;
+  private final Janitor janitor;
   private final Consumer<RequestHandoff> onClose;
   private final Path dir;
   private CompletableFuture<HandoffResult> future;
 
   RequestHandoff(String id, Protocol protocol, VolumeOptions options, CompletionDispatcher dispatcher,
-      Consumer<RequestHandoff> onClose) {
+      Janitor janitor, Consumer<RequestHandoff> onClose) {
     super(id, options);
     this.protocol = protocol;
     this.dispatcher = dispatcher;
+    this.janitor = janitor;
     this.onClose = onClose;
     this.dir = protocol.requestDir(id);
   }
@@ -134,8 +136,12 @@ final class RequestHandoff extends AbstractHandoff {
     }
     closed = true;
     dispatcher.forget(id);
-    AtomicFiles.deleteQuietly(dir);
-    AtomicFiles.deleteQuietly(protocol.done(id));
+    janitor.dispose(dir);
+    try {
+      Files.deleteIfExists(protocol.done(id));
+    } catch (IOException e) {
+      AtomicFiles.deleteQuietly(protocol.done(id));
+    }
     onClose.accept(this);
   }
 }

@@ -18,6 +18,7 @@ final class RequestVolume implements Volume {
   private final Liveness liveness;
   private final Heartbeat heartbeat;
   private final CompletionDispatcher dispatcher;
+  private final Janitor janitor;
   private final String idPrefix;
   private final AtomicLong counter = new AtomicLong();
   private final Set<RequestHandoff> open = ConcurrentHashMap.newKeySet();
@@ -39,6 +40,7 @@ final class RequestVolume implements Volume {
     this.heartbeat = Heartbeat.start(protocol.clientHeartbeat(), options.heartbeatPeriod(),
         "sidecar-client-heartbeat-" + root.getFileName());
     this.dispatcher = new CompletionDispatcher(protocol, liveness, options.pollInterval().toMillis());
+    this.janitor = new Janitor(String.valueOf(root.getFileName()));
   }
 
   @Override
@@ -63,7 +65,7 @@ final class RequestVolume implements Volume {
       throw new HandoffException("cannot create request directory " + dir + ": " + e.getMessage(),
           requestId, HandoffException.NO_EXIT_CODE, "", e);
     }
-    RequestHandoff h = new RequestHandoff(requestId, protocol, options, dispatcher, open::remove);
+    RequestHandoff h = new RequestHandoff(requestId, protocol, options, dispatcher, janitor, open::remove);
     open.add(h);
     return h;
   }
@@ -102,6 +104,7 @@ final class RequestVolume implements Volume {
       h.close();
     }
     dispatcher.close();
+    janitor.close();
     heartbeat.close();
     try {
       Marker.builder().put("reason", "client closed the volume").build().writeAtomically(protocol.clientClosed());

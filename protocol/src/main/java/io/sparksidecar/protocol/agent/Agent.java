@@ -72,6 +72,10 @@ public final class Agent implements AutoCloseable {
     if (options.legacy()) {
       System.exit(new LegacyAgent(options).run());
     }
+    if (System.getProperty("jdk.lang.Process.launchMechanism") == null && Runtime.version().feature() <= 21) {
+      // about 30 % cheaper per request than the default posix_spawn + jspawnhelper on Linux
+      System.setProperty("jdk.lang.Process.launchMechanism", "VFORK");
+    }
     try (Agent agent = new Agent(options)) {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> agent.stop("the agent was terminated by a signal")));
       String reason = agent.run();
@@ -90,7 +94,7 @@ public final class Agent implements AutoCloseable {
     recoverOrphans();
     Marker.builder().put("protocol", Protocol.VERSION).put("agent", "java")
         .put("pid", ProcessHandle.current().pid()).put("concurrency", options.concurrency())
-        .put("mode", "requests").build().writeAtomically(protocol.agentInfo());
+        .put("mode", options.worker() ? "workers" : "requests").build().writeAtomically(protocol.agentInfo());
     heartbeat = Heartbeat.start(protocol.agentHeartbeat(), HEARTBEAT_PERIOD, "sidecar-agent-heartbeat");
     try (DirectoryWatcher watcher = new DirectoryWatcher(protocol.queueDir())) {
       schedule(); // re-check after registering the watch
@@ -184,7 +188,7 @@ public final class Agent implements AutoCloseable {
     try (DirectoryStream<Path> requests = Files.newDirectoryStream(protocol.requestsDir())) {
       for (Path dir : requests) {
         String id = dir.getFileName().toString();
-        if (Files.exists(dir.resolve("claimed")) && !Files.exists(protocol.done(id))) {
+        if (!id.startsWith(".") && Files.exists(dir.resolve("claimed")) && !Files.exists(protocol.done(id))) {
           long now = System.currentTimeMillis();
           new HandoffResult(id, HandoffResult.FAILED, HandoffException.NO_EXIT_CODE, now, now,
               "agent restarted while the request was running", 0, List.of()).toMarker().writeAtomically(protocol.done(id));

@@ -15,7 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -25,11 +27,20 @@ final class RequestRunner {
   private final AgentOptions options;
   private final BooleanSupplier stopping;
   private final Map<String, Process> running = new ConcurrentHashMap<>();
+  private final List<Worker> allWorkers = new ArrayList<>();
+  private final BlockingQueue<Worker> idleWorkers = new LinkedBlockingQueue<>();
 
   RequestRunner(Protocol protocol, AgentOptions options, BooleanSupplier stopping) {
     this.protocol = protocol;
     this.options = options;
     this.stopping = stopping;
+    if (options.worker()) {
+      for (int i = 1; i <= options.concurrency(); i++) {
+        Worker w = new Worker(options, i);
+        allWorkers.add(w);
+        idleWorkers.add(w);
+      }
+    }
   }
 
   void run(String id) {
@@ -66,7 +77,11 @@ final class RequestRunner {
       expected.add(Names.checkName(id, name));
     }
     Path out = dir.resolve("out");
-    Files.createDirectories(out);
+    try {
+      Files.createDirectory(out);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      // created by the command of an earlier try or by the client: fine if it is a plain directory
+    }
     Path log = dir.resolve("log");
     int exit = runCommand(id, dir, log);
     if (exit == CANCELLED) {
@@ -96,18 +111,32 @@ final class RequestRunner {
   }
 
   private static void checkInputs(String id, Path in, List<String> lines) throws IOException {
+    if (lines.isEmpty()) {
+      return;
+    }
+    Names.resolveInside(in, id, null); // in/ itself must not be a link
     for (String line : lines) {
       int space = line.indexOf(' ');
       if (space < 0) {
         throw new HandoffException("request " + id + ": malformed input line 'input=" + line + "'");
       }
-      String name = line.substring(space + 1);
-      Path file = Names.resolveInside(in, id, name);
-      if (!Names.isPlainFile(file)) {
-        throw new HandoffException("request " + id + ": input '" + name + "' is missing or not a regular file");
+      String name = Names.checkName(id, line.substring(space + 1));
+      int slash = name.lastIndexOf('/');
+      Path file = (slash < 0 ? in : Names.resolveInside(in, id, name.substring(0, slash))).resolve(name.substring(slash + 1));
+      java.nio.file.attribute.BasicFileAttributes attrs;
+      try {
+        attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      } catch (java.nio.file.NoSuchFileException e) {
+        throw new HandoffException("request " + id + ": input '" + name + "' is missing");
+      }
+      if (attrs.isSymbolicLink()) {
+        throw new HandoffException("request " + id + ": refused input '" + name + "': " + file + " is a symbolic link");
+      }
+      if (!attrs.isRegularFile()) {
+        throw new HandoffException("request " + id + ": input '" + name + "' is not a regular file");
       }
       long announced = Long.parseLong(line.substring(0, space));
-      long actual = Files.size(file);
+      long actual = attrs.size();
       if (announced != actual) {
         throw new HandoffException("request " + id + ": input '" + name + "' has " + actual
             + " bytes, the start marker announced " + announced);
@@ -118,6 +147,9 @@ final class RequestRunner {
   static final int CANCELLED = Integer.MIN_VALUE;
 
   private int runCommand(String id, Path dir, Path log) throws IOException {
+    if (options.worker()) {
+      return runOnWorker(id, dir, log);
+    }
     ProcessBuilder pb = new ProcessBuilder(options.command())
         .directory(dir.toFile())
         .redirectErrorStream(true)
@@ -155,9 +187,23 @@ final class RequestRunner {
     }
   }
 
-  /** Kills every running command (agent shutdown). */
+  private int runOnWorker(String id, Path dir, Path log) throws IOException {
+    Worker worker = idleWorkers.poll(); // one slot per worker: never empty while a slot is held
+    if (worker == null) {
+      throw new IllegalStateException("no idle worker although a slot was free");
+    }
+    Path cancel = dir.resolve("cancel");
+    try {
+      return worker.serve(id, dir, log, () -> stopping.getAsBoolean() || Files.exists(cancel) || !Files.isDirectory(dir));
+    } finally {
+      idleWorkers.add(worker);
+    }
+  }
+
+  /** Kills every running command and worker (agent shutdown). */
   void killAll() {
     running.values().forEach(p -> ProcessTree.kill(p, options.grace()));
+    allWorkers.forEach(Worker::kill);
   }
 
   private void publish(String id, Path dir, HandoffResult result) {

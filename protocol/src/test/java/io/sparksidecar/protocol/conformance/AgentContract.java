@@ -102,7 +102,9 @@ public abstract class AgentContract {
   @Test
   void happyPathReturnsVerifiedOutputsAndTheLog() throws IOException {
     Volume volume = agentAndVolume(2);
+    String id;
     try (Handoff h = volume.newHandoff()) {
+      id = h.id();
       h.writeInput("mode", utf8("echo")).writeInput("data", utf8("a,b\n1,2\n")).expectOutput("result");
       HandoffResult r = h.run(RUN);
       assertThat(r.ok()).isTrue();
@@ -118,8 +120,10 @@ public abstract class AgentContract {
       assertThat(Files.readString(copy)).isEqualTo("a,b\n1,2\n");
       assertThat(h.log()).contains("echo ok on stdout").contains("echo ok on stderr");
     }
-    assertThat(volumeDir.resolve("requests")).isEmptyDirectory();
+    assertThat(volumeDir.resolve("requests").resolve(id)).doesNotExist();
     assertThat(volumeDir.resolve("done")).isEmptyDirectory();
+    volume.close();
+    assertThat(volumeDir.resolve("requests")).as("nothing left once the volume is closed").isEmptyDirectory();
   }
 
   @Test
@@ -213,7 +217,9 @@ public abstract class AgentContract {
     } finally {
       pool.shutdownNow();
     }
+    volume.close();
     assertThat(volumeDir.resolve("requests")).isEmptyDirectory();
+    assertThat(volumeDir.resolve("done")).isEmptyDirectory();
   }
 
   @Test
@@ -239,6 +245,27 @@ public abstract class AgentContract {
   }
 
   @Test
+  void agentTerminatedFailsWaitersAtOnceWithItsReason() throws Exception {
+    AgentLauncher.RunningAgent agent = startAgent(2, launcher().scriptCommand(script));
+    Volume volume = openVolume();
+    volume.awaitAgent(Duration.ofSeconds(30));
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("sleep")).writeInput("seconds", utf8("30")).start();
+      Path pidFile = volumeDir.resolve("requests").resolve(h.id()).resolve("out").resolve(".pid");
+      await(() -> Files.exists(pidFile), 20_000, "the command started");
+      long commandPid = Long.parseLong(Files.readString(pidFile).trim());
+      agent.terminate();
+      assertThatThrownBy(() -> h.await(Duration.ofSeconds(30)))
+          .isInstanceOf(HandoffException.class)
+          .hasMessageContaining(h.id())
+          .hasMessageContaining("the agent stopped: the agent was terminated by a signal");
+      assertThat(agent.awaitExit(10_000)).isTrue();
+      await(() -> !ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false), 5_000,
+          "the agent killed its command on the way out");
+    }
+  }
+
+  @Test
   void clientGoneMidRequestMakesTheAgentCleanUpAndStop() throws Exception {
     AgentLauncher.RunningAgent agent = startAgent(2, launcher().scriptCommand(script));
     Process client = CrashingClient.start(volumeDir, base.resolve("client.log"));
@@ -250,8 +277,8 @@ public abstract class AgentContract {
       long commandPid = Long.parseLong(Files.readString(reqDir.resolve("out").resolve(".pid")).trim());
       client.destroyForcibly().waitFor();
       assertThat(agent.awaitExit(10_000)).as("agent stopped after the client died").isTrue();
-      assertThat(ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false))
-          .as("the command %d was killed", commandPid).isFalse();
+      await(() -> !ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false), 5_000,
+          "the command " + commandPid + " was killed");
       assertThat(reqDir).doesNotExist();
       assertThat(volumeDir.resolve("queue")).isEmptyDirectory();
       assertThat(Marker.read(volumeDir.resolve("agent").resolve("stopped")).get("reason")).contains("client");
@@ -354,7 +381,7 @@ public abstract class AgentContract {
   @Test
   void legacyFlagRoundTrip() throws Exception {
     AgentLauncher.RunningAgent agent = launcher().start(volumeDir,
-        new AgentLauncher.Spec(1, true, 1500, launcher().scriptCommand(script)));
+        new AgentLauncher.Spec(1, true, 1500, launcher().legacyScriptCommand(script)));
     agents.add(agent);
     try (Volume volume = Volume.openLegacy(volumeDir, VolumeOptions.defaults());
          Handoff h = volume.newHandoff()) {

@@ -21,10 +21,18 @@ public interface AgentLauncher {
     return List.of("sh", script.toString());
   }
 
+  /** How this agent runs the suite's script in legacy mode (one run per agent life). */
+  default List<String> legacyScriptCommand(Path script) {
+    return scriptCommand(script);
+  }
+
   /** A running agent. */
   interface RunningAgent extends AutoCloseable {
     /** Kills the agent itself with SIGKILL (not its commands): a crash. */
     void crash();
+
+    /** Asks the agent to stop with SIGTERM (as {@code docker stop} does). */
+    void terminate();
 
     boolean isAlive();
 

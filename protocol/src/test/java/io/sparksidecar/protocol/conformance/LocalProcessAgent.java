@@ -57,6 +57,12 @@ final class LocalProcessAgent implements AgentLauncher.RunningAgent {
   }
 
   @Override
+  public void terminate() {
+    remember();
+    process.destroy();
+  }
+
+  @Override
   public boolean isAlive() {
     return process.isAlive();
   }
