@@ -36,13 +36,26 @@ public final class ProtocolBenchmark {
     Path base = Files.createTempDirectory(Path.of(System.getProperty("bench.dir", System.getProperty("java.io.tmpdir"))),
         "sidecar-bench");
     long bulkBytes = Long.getLong("bench.bulkMiB", 1024) << 20;
-    System.out.println("spark-sidecar protocol benchmark; volumes under " + base + "; " + Runtime.getRuntime().availableProcessors()
+ System.out.println("spark-sidecar protocol benchmark; disk volumes under " + base + " (" + Files.getFileStore(base).type()
+        + "), tmpfs volumes under /dev/shm; " + Runtime.getRuntime().availableProcessors()
         + " cores; java " + System.getProperty("java.version"));
     try {
       List<String> javaWorker = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx32m",
           "-XX:TieredStopAtLevel=1", "-cp", absoluteClasspath(), CopyWorker.class.getName());
-      small(base, "persistent workers (CopyWorker)", true, javaWorker);
-      small(base, "process per request (cp)", false, List.of("cp", "in/data", "out/data"));
+      Path shm = Path.of("/dev/shm");
+      Path tmpfs = Files.isDirectory(shm) && Files.isWritable(shm) ? Files.createTempDirectory(shm, "sidecar-bench") : null;
+      try {
+        small(base, "disk, persistent workers", true, javaWorker);
+        small(base, "disk, process per request (cp)", false, List.of("cp", "in/data", "out/data"));
+        if (tmpfs != null) {
+          small(tmpfs, "tmpfs, persistent workers", true, javaWorker);
+          small(tmpfs, "tmpfs, process per request (cp)", false, List.of("cp", "in/data", "out/data"));
+        }
+      } finally {
+        if (tmpfs != null) {
+          AtomicFiles.deleteQuietly(tmpfs);
+        }
+      }
       Path vol = Files.createDirectories(base.resolve("bulk-vol"));
       Process agent = startJavaAgent(vol, 2, false, List.of("cp", "in/data", "out/data"), base.resolve("agent-bulk.log"));
       try (Volume volume = Volume.open(vol, VolumeOptions.defaults())) {
