@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -14,8 +15,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * it. {@link #close} finishes every pending deletion, so a closed volume leaves nothing behind.
  */
 final class Janitor implements AutoCloseable {
-  private static final Path STOP = Path.of("");
-  private final BlockingQueue<Path> queue = new LinkedBlockingQueue<>();
+  private static final Trash STOP = new Trash(Path.of(""), List.of());
+  private final BlockingQueue<Trash> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
 
   Janitor(String name) {
@@ -24,13 +25,19 @@ final class Janitor implements AutoCloseable {
     thread.start();
   }
 
-  /** Makes {@code dir} disappear from its name at once and deletes it in the background. */
-  void dispose(Path dir) {
+  /** A request directory and the names the client knows are in it. */
+  private record Trash(Path dir, List<String> known) {}
+
+  /**
+   * Makes {@code dir} disappear from its name at once and deletes it in the background, first by
+   * the names it is known to hold (no listing, no stat), then by a walk if anything is left.
+   */
+  void dispose(Path dir, List<String> known) {
     Path trash = dir.resolveSibling(".trash-" + dir.getFileName() + "-"
         + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
     try {
       Files.move(dir, trash);
-      queue.add(trash);
+      queue.add(new Trash(trash, known));
     } catch (NoSuchFileException gone) {
       // nothing to do
     } catch (IOException e) {
@@ -40,7 +47,7 @@ final class Janitor implements AutoCloseable {
 
   private void loop() {
     while (true) {
-      Path next;
+      Trash next;
       try {
         next = queue.take();
       } catch (InterruptedException e) {
@@ -49,7 +56,18 @@ final class Janitor implements AutoCloseable {
       if (next == STOP) {
         return;
       }
-      AtomicFiles.deleteQuietly(next);
+      delete(next);
+    }
+  }
+
+  private static void delete(Trash t) {
+    try {
+      for (String name : t.known()) {
+        Files.deleteIfExists(t.dir().resolve(name)); // unlink or rmdir; never follows a link
+      }
+      Files.delete(t.dir());
+    } catch (IOException e) {
+      AtomicFiles.deleteQuietly(t.dir()); // something unexpected is left: walk it
     }
   }
 
@@ -62,9 +80,9 @@ final class Janitor implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    for (Path p = queue.poll(); p != null; p = queue.poll()) {
-      if (p != STOP) {
-        AtomicFiles.deleteQuietly(p);
+    for (Trash t = queue.poll(); t != null; t = queue.poll()) {
+      if (t != STOP) {
+        delete(t);
       }
     }
   }

@@ -126,6 +126,20 @@ final class RequestHandoff extends AbstractHandoff {
     }
   }
 
+  /** What this request's directory holds as far as the client knows, deepest first. */
+  private List<String> knownContents() {
+    List<String> known = new java.util.ArrayList<>();
+    inputs.keySet().stream().filter(n -> n.indexOf('/') < 0).forEach(n -> known.add("in/" + n));
+    known.add("in");
+    if (result != null) {
+      result.outputs().stream().filter(o -> o.name().indexOf('/') < 0).forEach(o -> known.add("out/" + o.name()));
+      known.add("out");
+      known.add("claimed");
+      known.add("log");
+    }
+    return known;
+  }
+
   @Override
   public void close() {
     if (closed) {
@@ -136,7 +150,7 @@ final class RequestHandoff extends AbstractHandoff {
     }
     closed = true;
     dispatcher.forget(id);
-    janitor.dispose(dir);
+    janitor.dispose(dir, knownContents());
     try {
       Files.deleteIfExists(protocol.done(id));
     } catch (IOException e) {

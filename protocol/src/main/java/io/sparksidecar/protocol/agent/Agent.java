@@ -42,6 +42,7 @@ public final class Agent implements AutoCloseable {
   private final RequestRunner runner;
   private final ClientWatch clientWatch;
   private volatile boolean stopping;
+  private volatile boolean backlog;
   private volatile String stopReason;
   private Heartbeat heartbeat;
 
@@ -111,44 +112,61 @@ public final class Agent implements AutoCloseable {
           stop(gone.get());
           break;
         }
-        if (names == null || !names.isEmpty()) {
+        if (names == null || backlog) {
           schedule();
+        } else if (!names.isEmpty()) {
+          schedule(names);
         }
       }
     }
     return stopReason;
   }
 
-  /** Claims queued requests while slots are free. Called by the main loop and by each finishing worker. */
+  /** Lists {@code queue/} and claims what it can. Used on start, on a poll timeout or overflow, and when a backlog waits. */
   private synchronized void schedule() {
     if (stopping) {
       return;
     }
+    backlog = false;
+    List<String> ids = new java.util.ArrayList<>();
     try (DirectoryStream<Path> queue = Files.newDirectoryStream(protocol.queueDir())) {
-      for (Path entry : queue) {
-        String id = entry.getFileName().toString();
-        if (id.startsWith(".") || claimed.contains(id)) {
-          continue;
-        }
-        if (!slots.tryAcquire()) {
-          return;
-        }
-        if (!claim(id)) {
-          slots.release();
-          continue;
-        }
-        workers.execute(() -> {
-          try {
-            runner.run(id);
-          } finally {
-            claimed.remove(id);
-            slots.release();
-            schedule();
-          }
-        });
-      }
+      queue.forEach(entry -> ids.add(entry.getFileName().toString()));
     } catch (IOException e) {
       System.err.println("sidecar-agent: cannot list " + protocol.queueDir() + ": " + e);
+      return;
+    }
+    schedule(ids);
+  }
+
+  /**
+   * Claims the given queue entries while slots are free; what does not fit leaves a backlog that
+   * the next finishing request picks up with a full listing. Called by the main loop with the names
+   * a watch event reported (no directory listing on the hot path) and by {@link #schedule()}.
+   */
+  private synchronized void schedule(Iterable<String> ids) {
+    for (String id : ids) {
+      if (stopping || id.startsWith(".") || claimed.contains(id)) {
+        continue;
+      }
+      if (!slots.tryAcquire()) {
+        backlog = true;
+        return;
+      }
+      if (!claim(id)) {
+        slots.release();
+        continue;
+      }
+      workers.execute(() -> {
+        try {
+          runner.run(id);
+        } finally {
+          claimed.remove(id);
+          slots.release();
+          if (backlog) {
+            schedule();
+          }
+        }
+      });
     }
   }
 
@@ -163,7 +181,8 @@ public final class Agent implements AutoCloseable {
       return false;
     }
     Path dir = protocol.requestDir(id);
-    if (Files.exists(dir.resolve("claimed")) || Files.exists(protocol.done(id))) {
+    // running duplicates are caught by the claimed set; finished ones by their done marker
+    if (Files.exists(protocol.done(id))) {
       System.err.println("sidecar-agent: request " + id + " was started twice; the duplicate start is dropped");
       AtomicFiles.deleteQuietly(queued);
       return false;
