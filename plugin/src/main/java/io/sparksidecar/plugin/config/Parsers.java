@@ -1,0 +1,165 @@
+package io.sparksidecar.plugin.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** Small parsers for config values; each error says what a valid value looks like. */
+final class Parsers {
+  private Parsers() {}
+
+  static ConfigKey.Parser<String> string() {
+    return raw -> raw;
+  }
+
+  static ConfigKey.Parser<Integer> integer(int min, int max) {
+    return raw -> {
+      int v;
+      try {
+        v = Integer.parseInt(raw);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a whole number");
+      }
+      if (v < min || v > max) {
+        throw new IllegalArgumentException("must be between " + min + " and " + max);
+      }
+      return v;
+    };
+  }
+
+  static ConfigKey.Parser<Double> decimal(double min, double max) {
+    return raw -> {
+      double v;
+      try {
+        v = Double.parseDouble(raw);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a number");
+      }
+      if (v < min || v > max) {
+        throw new IllegalArgumentException("must be between " + min + " and " + max);
+      }
+      return v;
+    };
+  }
+
+  static ConfigKey.Parser<Boolean> bool() {
+    return raw -> switch (raw.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("must be true or false");
+    };
+  }
+
+  /** "500ms", "30s", "5m", "1h"; a bare number is seconds. */
+  static ConfigKey.Parser<Duration> duration() {
+    return raw -> {
+      String s = raw.toLowerCase(Locale.ROOT);
+      try {
+        if (s.endsWith("ms")) {
+          return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+        } else if (s.endsWith("s")) {
+          return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+        } else if (s.endsWith("m")) {
+          return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+        } else if (s.endsWith("h")) {
+          return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
+        }
+        return Duration.ofSeconds(Long.parseLong(s));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a duration (e.g. 500ms, 30s, 5m)");
+      }
+    };
+  }
+
+  /** "512m", "3g", "1024k" or bytes; empty means unset (0). */
+  static ConfigKey.Parser<Long> bytes() {
+    return raw -> {
+      if (raw.isEmpty()) {
+        return 0L;
+      }
+      String s = raw.toLowerCase(Locale.ROOT).replaceAll("b$", "");
+      long unit = 1;
+      char last = s.charAt(s.length() - 1);
+      if ("kmgt".indexOf(last) >= 0) {
+        unit = 1L << (10 * ("kmgt".indexOf(last) + 1));
+        s = s.substring(0, s.length() - 1);
+      }
+      try {
+        long v = Long.parseLong(s);
+        if (v < 0) {
+          throw new IllegalArgumentException("must not be negative");
+        }
+        return v * unit;
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("not a size (e.g. 512m, 3g)");
+      }
+    };
+  }
+
+  static ConfigKey.Parser<String> oneOf(String... allowed) {
+    return raw -> {
+      for (String a : allowed) {
+        if (a.equalsIgnoreCase(raw)) {
+          return a;
+        }
+      }
+      throw new IllegalArgumentException("must be one of " + String.join(", ", allowed));
+    };
+  }
+
+  /** Comma-separated, trimmed, empty entries dropped. */
+  static ConfigKey.Parser<List<String>> list() {
+    return raw -> raw.isEmpty() ? List.of()
+        : Arrays.stream(raw.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+  }
+
+  static ConfigKey.Parser<List<Integer>> ports() {
+    return raw -> {
+      List<Integer> ports = new ArrayList<>();
+      for (String p : list().parse(raw)) {
+        ports.add(integer(1, 65535).parse(p));
+      }
+      return List.copyOf(ports);
+    };
+  }
+
+  /** A command line split on blanks; single or double quotes group words. */
+  static ConfigKey.Parser<List<String>> commandLine() {
+    return raw -> {
+      List<String> words = new ArrayList<>();
+      StringBuilder cur = new StringBuilder();
+      char quote = 0;
+      boolean inWord = false;
+      for (char c : raw.toCharArray()) {
+        if (quote != 0) {
+          if (c == quote) {
+            quote = 0;
+          } else {
+            cur.append(c);
+          }
+        } else if (c == '\'' || c == '"') {
+          quote = c;
+          inWord = true;
+        } else if (Character.isWhitespace(c)) {
+          if (inWord) {
+            words.add(cur.toString());
+            cur.setLength(0);
+            inWord = false;
+          }
+        } else {
+          cur.append(c);
+          inWord = true;
+        }
+      }
+      if (quote != 0) {
+        throw new IllegalArgumentException("unclosed " + quote + " quote");
+      }
+      if (inWord) {
+        words.add(cur.toString());
+      }
+      return List.copyOf(words);
+    };
+  }
+}

@@ -1,0 +1,125 @@
+package io.sparksidecar.plugin.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every {@code spark.sidecar.*} key, declared once: name, default, documentation, validator. The
+ * README's key table is generated from {@link #ALL} (see {@code ConfigTable}), and a test fails when
+ * the README is out of date.
+ */
+public final class SidecarKeys {
+  private SidecarKeys() {}
+
+  public static final String PREFIX = "spark.sidecar.";
+  /** Prefix of the environment keys: {@code spark.sidecar.env.NAME=value}. */
+  public static final String ENV_PREFIX = PREFIX + "env.";
+
+  public static final ConfigKey<String> RUNTIME = new ConfigKey<>(PREFIX + "runtime", "auto",
+      "Where the sidecar runs: `docker`, `process` (a local child process), or `auto` (docker when an engine answers, else process: the embedded default).",
+      Parsers.oneOf("auto", "docker", "process"));
+  public static final ConfigKey<String> IMAGE = new ConfigKey<>(PREFIX + "image", "",
+      "Container image of the sidecar; required by the docker runtime. Images are never pulled implicitly when present locally.",
+      Parsers.string());
+  public static final ConfigKey<List<String>> COMMAND = new ConfigKey<>(PREFIX + "command", "",
+      "Command line (quotes group words). Docker: replaces the image's CMD. Process: what runs; required.",
+      Parsers.commandLine());
+  public static final ConfigKey<String> PROTOCOL = new ConfigKey<>(PREFIX + "protocol", "none",
+      "How tasks hand files to a command-line sidecar over its volumes: `none` (server sidecar), `v1` (protocol/PROTOCOL.md) or `legacy` (start/done/close flags).",
+      Parsers.oneOf("none", "v1", "legacy"));
+  public static final ConfigKey<List<String>> VOLUMES = new ConfigKey<>(PREFIX + "volumes", "shared",
+      "Comma-separated names of shared volumes: one host directory each per executor, mounted at `<mountBase>/<name>`.",
+      Parsers.list());
+  public static final ConfigKey<String> MOUNT_BASE = new ConfigKey<>(PREFIX + "volumes.mountBase", "/opt/sidecar/shared-volumes",
+      "Where the volumes appear inside the container, so images that expect a fixed path work unchanged.",
+      Parsers.string());
+  public static final ConfigKey<String> HOST_DIR = new ConfigKey<>(PREFIX + "volumes.hostDir", "",
+      "Host directory under which per-executor volume directories are created (default: `sidecar-volumes` in the executor's working directory). A tmpfs such as /dev/shm makes small hand-offs several times faster.",
+      Parsers.string());
+  public static final ConfigKey<List<Integer>> PORTS = new ConfigKey<>(PREFIX + "ports", "",
+      "Ports the sidecar listens on; published on 127.0.0.1 only.",
+      Parsers.ports());
+  public static final ConfigKey<String> READINESS = new ConfigKey<>(PREFIX + "readiness", "auto",
+      "What ready means: `port`, `http`, `log`, `agent` (protocol agent heartbeat), `healthcheck` (the image's HEALTHCHECK), `none`, or `auto` (agent with a protocol, else port with ports, else none).",
+      Parsers.oneOf("auto", "port", "http", "log", "agent", "healthcheck", "none"));
+  public static final ConfigKey<String> READINESS_PORT = new ConfigKey<>(PREFIX + "readiness.port", "",
+      "Port checked by readiness `port` and `http` (default: the first of spark.sidecar.ports).",
+      raw -> raw.isEmpty() ? "" : String.valueOf(Parsers.integer(1, 65535).parse(raw)));
+  public static final ConfigKey<String> READINESS_PATH = new ConfigKey<>(PREFIX + "readiness.path", "/",
+      "HTTP path for readiness `http`; a 2xx or 3xx answer is ready.",
+      raw -> {
+        if (!raw.startsWith("/")) {
+          throw new IllegalArgumentException("must start with /");
+        }
+        return raw;
+      });
+  public static final ConfigKey<String> READINESS_LOG = new ConfigKey<>(PREFIX + "readiness.logPattern", "",
+      "Regular expression a log line must match for readiness `log`.",
+      raw -> {
+        java.util.regex.Pattern.compile(raw);
+        return raw;
+      });
+  public static final ConfigKey<Duration> READINESS_TIMEOUT = new ConfigKey<>(PREFIX + "readiness.timeout", "60s",
+      "How long executor start-up waits for readiness before it fails naming what it awaited.",
+      Parsers.duration());
+  public static final ConfigKey<ResourceProfile> RESOURCE_PROFILE = new ConfigKey<>(PREFIX + "resourceProfile", "",
+      "A named resource profile: " + ResourceProfile.names() + ". The explicit keys below override it.",
+      ResourceProfile.parser());
+  public static final ConfigKey<Double> CPUS = new ConfigKey<>(PREFIX + "cpus", "0",
+      "CPU limit (decimal; 0 = the profile's or none).", Parsers.decimal(0, 1024));
+  public static final ConfigKey<Long> MEMORY = new ConfigKey<>(PREFIX + "memory", "",
+      "Memory limit (e.g. 512m, 3g; empty = the profile's or none).", Parsers.bytes());
+  public static final ConfigKey<Long> SHM = new ConfigKey<>(PREFIX + "shm", "",
+      "Size of /dev/shm in the container (e.g. 2g).", Parsers.bytes());
+  public static final ConfigKey<Integer> GPUS = new ConfigKey<>(PREFIX + "gpus", "0",
+      "GPUs given to the container (0 = the profile's or none).", Parsers.integer(0, 64));
+  public static final ConfigKey<String> USER = new ConfigKey<>(PREFIX + "user", "",
+      "Numeric `uid[:gid]` the sidecar runs as. Empty: the image's user, which must then be numeric and non-root.",
+      raw -> {
+        if (!raw.isEmpty() && !raw.matches("\\d+(:\\d+)?")) {
+          throw new IllegalArgumentException("must be a numeric uid or uid:gid (names cannot be checked for root)");
+        }
+        return raw;
+      });
+  public static final ConfigKey<Boolean> ALLOW_ROOT = new ConfigKey<>(PREFIX + "allowRoot", "false",
+      "Allow a sidecar that runs as root (uid 0). Off by default.", Parsers.bool());
+  public static final ConfigKey<String> NETWORK = new ConfigKey<>(PREFIX + "network", "bridge",
+      "Docker network mode: `bridge` (ports published on 127.0.0.1 only) or `host`.",
+      Parsers.oneOf("bridge", "host"));
+  public static final ConfigKey<Integer> PIDS_LIMIT = new ConfigKey<>(PREFIX + "pidsLimit", "512",
+      "Most processes the sidecar may run (docker).", Parsers.integer(1, 1 << 22));
+  public static final ConfigKey<Integer> MAX_RESTARTS = new ConfigKey<>(PREFIX + "restart.maxRestarts", "3",
+      "Restarts in place before the sidecar counts as failed for good.", Parsers.integer(0, 1000));
+  public static final ConfigKey<Duration> RESTART_BACKOFF = new ConfigKey<>(PREFIX + "restart.backoff", "1s",
+      "Wait before the first restart; doubles each time, at most 30 s.", Parsers.duration());
+  public static final ConfigKey<String> FAILURE_POLICY = new ConfigKey<>(PREFIX + "failurePolicy", "replaceExecutor",
+      "What the driver does with an executor whose sidecar failed for good: `replaceExecutor`, `failApplication` or `ignore`.",
+      Parsers.oneOf("replaceExecutor", "failApplication", "ignore"));
+  public static final ConfigKey<Duration> HEALTH_INTERVAL = new ConfigKey<>(PREFIX + "health.interval", "5s",
+      "How often executors send a heartbeat to the driver.", Parsers.duration());
+  public static final ConfigKey<Duration> HEALTH_STALE = new ConfigKey<>(PREFIX + "health.staleAfter", "30s",
+      "Silence after which the driver marks an executor's sidecar stale.", Parsers.duration());
+  public static final ConfigKey<Duration> STOP_TIMEOUT = new ConfigKey<>(PREFIX + "stopTimeout", "10s",
+      "Grace period between SIGTERM and SIGKILL when a sidecar is stopped.", Parsers.duration());
+  public static final ConfigKey<String> DOCKER_HOST = new ConfigKey<>(PREFIX + "docker.host", "unix:///var/run/docker.sock",
+      "Docker engine endpoint.", Parsers.string());
+  public static final ConfigKey<String> DOCKER_API_VERSION = new ConfigKey<>(PREFIX + "docker.apiVersion", "1.41",
+      "Docker API version to speak (1.41 = Engine 20.10, the oldest supported).",
+      raw -> {
+        if (!raw.matches("1\\.\\d+")) {
+          throw new IllegalArgumentException("must look like 1.41");
+        }
+        return raw;
+      });
+  public static final ConfigKey<String> PROCESS_ARCHIVE = new ConfigKey<>(PREFIX + "process.archive", "",
+      "Process runtime: the name under which an archive shipped with spark.archives is unpacked (e.g. `env` for `env.tar.gz#env`); the command runs in it with its bin/ first on PATH.",
+      Parsers.string());
+  public static final ConfigKey<Integer> AGENT_CONCURRENCY = new ConfigKey<>(PREFIX + "agent.concurrency", "2",
+      "Requests the protocol agent runs at once per executor.", Parsers.integer(1, 256));
+
+  /** Every declared key, in documentation order. */
+  public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
+      PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
+      MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_BACKOFF, FAILURE_POLICY,
+      HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, PROCESS_ARCHIVE, AGENT_CONCURRENCY);
+}

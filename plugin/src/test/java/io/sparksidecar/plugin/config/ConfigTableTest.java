@@ -1,0 +1,20 @@
+package io.sparksidecar.plugin.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The README's key table is generated from SidecarKeys; this fails when someone forgets to regenerate it. */
+class ConfigTableTest {
+  @Test
+  void readmeTableMatchesTheDeclaredKeys() throws Exception {
+    Path readme = Path.of("..", "README.md");
+    String text = Files.readString(readme);
+    assertThat(text)
+        .as("README.md key table is stale: run `mvn -q -pl plugin exec:java -Dexec.mainClass=io.sparksidecar.plugin.config.ConfigTable` "
+            + "and paste the output between the config-table markers")
+        .contains(ConfigTable.markdown());
+  }
+}
