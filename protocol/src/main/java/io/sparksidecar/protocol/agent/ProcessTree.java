@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** SIGTERM to a process and its descendants, SIGKILL after a grace period. */
-final class ProcessTree {
+/** SIGTERM to a process and its descendants, SIGKILL after a grace period. Shared with the plugin's process runtime. */
+public final class ProcessTree {
   private ProcessTree() {}
 
-  static void kill(Process process, Duration grace) {
+  public static void kill(Process process, Duration grace) {
     List<ProcessHandle> tree = process.descendants().toList();
     process.destroy();
     tree.forEach(ProcessHandle::destroy);

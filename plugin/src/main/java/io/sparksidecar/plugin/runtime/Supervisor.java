@@ -1,0 +1,222 @@
+package io.sparksidecar.plugin.runtime;
+
+import io.sparksidecar.plugin.SidecarException;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Owns one executor's sidecar: starts it and waits for readiness ({@link #start}, blocking, on the
+ * caller's thread), then watches it on its own daemon thread, restarting it in place by policy
+ * (STARTING → READY ⇄ UNHEALTHY, → RESTARTING → READY, → FAILED), and stops it on {@link #close}.
+ * Every state change goes to the listener; a listener that throws is ignored.
+ */
+public final class Supervisor implements AutoCloseable {
+
+  public enum State { STARTING, READY, UNHEALTHY, RESTARTING, FAILED, STOPPED }
+
+  /** The supervisor's state as reported to the driver. */
+  public record Snapshot(State state, int restarts, int lastExitCode, String reason, String instanceId,
+      long changedMillis) implements Serializable {
+    private static final long serialVersionUID = 1L;
+  }
+
+  private final SidecarRuntime runtime;
+  private final SidecarSpec spec;
+  private final Readiness readiness;
+  private final RestartPolicy policy;
+  private final Duration readyTimeout;
+  private final Duration stopGrace;
+  private final Duration pollInterval;
+  private final Consumer<Snapshot> listener;
+  private final String what;
+  private final Object lock = new Object();
+  private volatile SidecarInstance instance;
+  private volatile Snapshot snapshot;
+  private volatile boolean closed;
+  private Thread thread;
+
+  public Supervisor(SidecarRuntime runtime, SidecarSpec spec, Readiness readiness, RestartPolicy policy,
+      Duration readyTimeout, Duration stopGrace, Duration pollInterval, Consumer<Snapshot> listener) {
+    this.runtime = runtime;
+    this.spec = spec;
+    this.readiness = readiness;
+    this.policy = policy;
+    this.readyTimeout = readyTimeout;
+    this.stopGrace = stopGrace;
+    this.pollInterval = pollInterval;
+    this.listener = listener;
+    this.what = "the sidecar of executor " + spec.executorId() + " (" + runtime.name() + ")";
+    this.snapshot = new Snapshot(State.STARTING, 0, -1, "", "", System.currentTimeMillis());
+  }
+
+  /**
+   * Starts the sidecar and blocks until it is ready, restarting by policy. Throws (state FAILED)
+   * when it cannot be made ready; then nothing is left running. Idempotent once ready.
+   */
+  public void start() {
+    if (snapshot.state() != State.STARTING || instance != null) {
+      return;
+    }
+    set(State.STARTING, 0, -1, "starting");
+    try {
+      launch();
+    } catch (SidecarException first) {
+      if (!restartUntilReady(first.getMessage(), first)) {
+        throw new SidecarException(snapshot.reason(), first);
+      }
+    }
+    thread = new Thread(this::watch, "sidecar-supervisor-" + spec.executorId());
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void launch() {
+    SidecarInstance started = runtime.start(spec);
+    instance = started;
+    try {
+      Readiness.await(started, readiness, readyTimeout, what);
+    } catch (SidecarException e) {
+      started.stop(stopGrace);
+      throw e;
+    }
+    set(State.READY, snapshot.restarts(), snapshot.lastExitCode(), "ready");
+  }
+
+  /** Restarts by policy after {@code reason}; true once ready, false (state FAILED) when out of restarts. */
+  private boolean restartUntilReady(String reason, SidecarException cause) {
+    String why = reason;
+    boolean permanent = cause != null && cause.isPermanent();
+    while (!closed) {
+      Optional<Duration> delay = permanent ? Optional.empty() : policy.delayBeforeRestart(snapshot.restarts());
+      if (delay.isEmpty()) {
+        set(State.FAILED, snapshot.restarts(), snapshot.lastExitCode(), permanent ? why
+            : why + " (gave up after " + snapshot.restarts() + " restart(s))");
+        return false;
+      }
+      set(State.RESTARTING, snapshot.restarts(), snapshot.lastExitCode(), why);
+      sleep(delay.get());
+      if (instance != null) {
+        instance.stop(stopGrace);
+      }
+      snapshot = new Snapshot(State.RESTARTING, snapshot.restarts() + 1, snapshot.lastExitCode(), why,
+          snapshot.instanceId(), snapshot.changedMillis());
+      try {
+        launch();
+        return true;
+      } catch (SidecarException e) {
+        why = e.getMessage();
+        permanent = e.isPermanent();
+      }
+    }
+    return false;
+  }
+
+  private void watch() {
+    while (!closed) {
+      sleep(pollInterval);
+      SidecarInstance current = instance;
+      if (closed || current == null) {
+        return;
+      }
+      InstanceStatus status = current.status();
+      if (!status.running()) {
+        String tail = current.logTail(20);
+        snapshot = new Snapshot(snapshot.state(), snapshot.restarts(), status.exitCode(), snapshot.reason(),
+            snapshot.instanceId(), snapshot.changedMillis());
+        String reason = what + " " + status.describe() + (tail.isBlank() ? "" : "; last lines of its log:\n" + tail);
+        if (!restartUntilReady(reason, null)) {
+          return;
+        }
+      } else if ("unhealthy".equals(status.health()) && snapshot.state() == State.READY) {
+        set(State.UNHEALTHY, snapshot.restarts(), snapshot.lastExitCode(), "its HEALTHCHECK reports unhealthy");
+      } else if ("healthy".equals(status.health()) && snapshot.state() == State.UNHEALTHY) {
+        set(State.READY, snapshot.restarts(), snapshot.lastExitCode(), "healthy again");
+      }
+    }
+  }
+
+  /**
+   * Blocks until the sidecar is ready (a task arriving during a restart waits here), or throws
+   * with the reason when it failed for good, was stopped, or {@code timeout} passed.
+   */
+  public void awaitReady(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (true) {
+        Snapshot s = snapshot;
+        if (s.state() == State.READY || s.state() == State.UNHEALTHY) {
+          return;
+        }
+        if (s.state() == State.FAILED || s.state() == State.STOPPED) {
+          throw new SidecarException(what + " is " + s.state() + ": " + s.reason());
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new SidecarException(what + " not ready after " + timeout.toSeconds() + " s (state " + s.state() + "): " + s.reason());
+        }
+        try {
+          lock.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new SidecarException(what + ": interrupted while waiting for readiness", e);
+        }
+      }
+    }
+  }
+
+  public Snapshot snapshot() {
+    return snapshot;
+  }
+
+  /** The running instance, or null. */
+  public SidecarInstance instance() {
+    return instance;
+  }
+
+  private void set(State state, int restarts, int lastExit, String reason) {
+    SidecarInstance i = instance;
+    Snapshot s = new Snapshot(state, restarts, lastExit, reason, i == null ? "" : i.id(), System.currentTimeMillis());
+    synchronized (lock) {
+      snapshot = s;
+      lock.notifyAll();
+    }
+    try {
+      listener.accept(s);
+    } catch (RuntimeException ignored) {
+      // a reporting problem must never break supervision
+    }
+  }
+
+  private void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closed = true;
+    }
+  }
+
+  /** Stops watching, stops and removes the sidecar. Idempotent; blocks up to the stop grace period. */
+  @Override
+  public void close() {
+    if (snapshot.state() == State.STOPPED) {
+      return;
+    }
+    closed = true;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(stopGrace.toMillis() + 5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    SidecarInstance i = instance;
+    if (i != null) {
+      i.stop(stopGrace);
+    }
+    set(State.STOPPED, snapshot.restarts(), snapshot.lastExitCode(), "stopped");
+  }
+}

@@ -1,0 +1,83 @@
+package io.sparksidecar.plugin.runtime.process;
+
+import io.sparksidecar.plugin.SidecarException;
+import io.sparksidecar.plugin.config.SidecarKeys;
+import io.sparksidecar.plugin.config.SidecarSettings;
+import io.sparksidecar.plugin.runtime.SidecarInstance;
+import io.sparksidecar.plugin.runtime.SidecarRuntime;
+import io.sparksidecar.plugin.runtime.SidecarSpec;
+import io.sparksidecar.protocol.agent.Agent;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs the sidecar as a local child process of the executor: the embedded default where no
+ * container engine exists. With {@code spark.sidecar.protocol=v1} the command is run per request by
+ * the Java protocol agent (a small JVM of its own). Stdout and stderr go to
+ * {@code <workDir>/sidecar-<executor>.log}.
+ */
+public final class ProcessRuntime implements SidecarRuntime {
+
+  @Override
+  public String name() {
+    return "process";
+  }
+
+  @Override
+  public SidecarInstance start(SidecarSpec spec) {
+    SidecarSettings s = spec.settings();
+    if (s.command().isEmpty()) {
+      throw new SidecarException("the process runtime needs " + SidecarKeys.COMMAND.name()
+          + (s.image().isEmpty() ? "" : " (" + SidecarKeys.IMAGE.name() + "=" + s.image() + " needs a docker engine)"));
+    }
+    Path dir = spec.workDir();
+    Map<String, String> extraEnv = new java.util.HashMap<>(s.env());
+    if (!s.processArchive().isEmpty()) {
+      dir = spec.workDir().resolve(s.processArchive());
+      if (!Files.isDirectory(dir)) {
+        throw new SidecarException(SidecarKeys.PROCESS_ARCHIVE.name() + "=" + s.processArchive() + ": no directory "
+            + dir + "; ship the archive with spark.archives=<file>#" + s.processArchive());
+      }
+      extraEnv.put("PATH", dir.resolve("bin") + File.pathSeparator + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+    }
+    List<String> argv = new ArrayList<>();
+    if (s.protocol().equals("v1")) {
+      argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+          "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jarOf(Agent.class), Agent.class.getName(),
+          "--volume", spec.volumes().get(s.volumes().get(0)).toString(),
+          "--concurrency", String.valueOf(s.agentConcurrency()), "--"));
+    }
+    argv.addAll(s.command());
+    Path log = spec.workDir().resolve("sidecar-" + spec.executorId() + ".log");
+    ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Map<String, String> env = pb.environment();
+    env.putAll(extraEnv);
+    env.put("SIDECAR_APP_ID", spec.appId());
+    env.put("SIDECAR_EXECUTOR_ID", spec.executorId());
+    spec.volumes().forEach((name, path) -> env.put("SIDECAR_VOLUME_" + name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"),
+        path.toString()));
+    try {
+      return new ProcessInstance(pb.start(), log);
+    } catch (IOException e) {
+      throw new SidecarException("cannot start sidecar command " + s.command() + " (" + SidecarKeys.COMMAND.name()
+          + ") in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The jar or class directory a class was loaded from, as a classpath entry. */
+  static String jarOf(Class<?> c) {
+    try {
+      return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (Exception e) {
+      throw new SidecarException("cannot locate the jar of " + c.getName(), e);
+    }
+  }
+}
