@@ -13,6 +13,11 @@ public interface SidecarInstance extends AutoCloseable {
 
   InstanceStatus status();
 
+  /** The port on 127.0.0.1 that reaches the sidecar's {@code containerPort} (identity for processes). */
+  default int hostPort(int containerPort) {
+    return containerPort;
+  }
+
   /** The last lines of its stdout and stderr. */
   String logTail(int lines);
 

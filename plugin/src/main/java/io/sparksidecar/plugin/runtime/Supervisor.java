@@ -16,9 +16,12 @@ public final class Supervisor implements AutoCloseable {
 
   public enum State { STARTING, READY, UNHEALTHY, RESTARTING, FAILED, STOPPED }
 
-  /** The supervisor's state as reported to the driver. */
+  /**
+   * The supervisor's state as reported to the driver; {@code permanent} marks a failure that no
+   * restart or replacement can fix (a missing image, a refused root user).
+   */
   public record Snapshot(State state, int restarts, int lastExitCode, String reason, String instanceId,
-      long changedMillis) implements Serializable {
+      long changedMillis, boolean permanent) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -35,6 +38,8 @@ public final class Supervisor implements AutoCloseable {
   private volatile SidecarInstance instance;
   private volatile Snapshot snapshot;
   private volatile boolean closed;
+  private volatile boolean oneShot;
+  private volatile boolean spent;
   private Thread thread;
 
   public Supervisor(SidecarRuntime runtime, SidecarSpec spec, Readiness readiness, RestartPolicy policy,
@@ -48,7 +53,7 @@ public final class Supervisor implements AutoCloseable {
     this.pollInterval = pollInterval;
     this.listener = listener;
     this.what = "the sidecar of executor " + spec.executorId() + " (" + runtime.name() + ")";
-    this.snapshot = new Snapshot(State.STARTING, 0, -1, "", "", System.currentTimeMillis());
+    this.snapshot = new Snapshot(State.STARTING, 0, -1, "", "", System.currentTimeMillis(), false);
   }
 
   /**
@@ -72,6 +77,33 @@ public final class Supervisor implements AutoCloseable {
     thread.start();
   }
 
+  /**
+   * One-shot sidecars (legacy flag images run one hand-off, then exit 0): an exit with 0 is then
+   * not a failure; the instance is spent until {@link #recycle} starts the next one.
+   */
+  public Supervisor oneShot(boolean value) {
+    this.oneShot = value;
+    return this;
+  }
+
+  /**
+   * Replaces a spent (or still running) instance with a fresh, ready one without counting a
+   * restart: runs {@code beforeStart} in between (e.g. clearing legacy flags). Blocks until ready.
+   */
+  public synchronized void recycle(Duration waitForExit, Runnable beforeStart) {
+    SidecarInstance old = instance;
+    if (old != null) {
+      long deadline = System.nanoTime() + waitForExit.toNanos();
+      while (old.status().running() && System.nanoTime() < deadline) {
+        sleep(Duration.ofMillis(20));
+      }
+      old.stop(stopGrace);
+    }
+    beforeStart.run();
+    launch();
+    spent = false;
+  }
+
   private void launch() {
     SidecarInstance started = runtime.start(spec);
     instance = started;
@@ -91,8 +123,7 @@ public final class Supervisor implements AutoCloseable {
     while (!closed) {
       Optional<Duration> delay = permanent ? Optional.empty() : policy.delayBeforeRestart(snapshot.restarts());
       if (delay.isEmpty()) {
-        set(State.FAILED, snapshot.restarts(), snapshot.lastExitCode(), permanent ? why
-            : why + " (gave up after " + snapshot.restarts() + " restart(s))");
+        setFailed(permanent ? why : why + " (gave up after " + snapshot.restarts() + " restart(s))", permanent);
         return false;
       }
       set(State.RESTARTING, snapshot.restarts(), snapshot.lastExitCode(), why);
@@ -101,7 +132,7 @@ public final class Supervisor implements AutoCloseable {
         instance.stop(stopGrace);
       }
       snapshot = new Snapshot(State.RESTARTING, snapshot.restarts() + 1, snapshot.lastExitCode(), why,
-          snapshot.instanceId(), snapshot.changedMillis());
+          snapshot.instanceId(), snapshot.changedMillis(), false);
       try {
         launch();
         return true;
@@ -120,11 +151,18 @@ public final class Supervisor implements AutoCloseable {
       if (closed || current == null) {
         return;
       }
+      if (spent) {
+        continue;
+      }
       InstanceStatus status = current.status();
+      if (!status.running() && oneShot && status.exitCode() == 0) {
+        spent = true; // a one-shot instance finished its hand-off; recycle() starts the next
+        continue;
+      }
       if (!status.running()) {
         String tail = current.logTail(20);
         snapshot = new Snapshot(snapshot.state(), snapshot.restarts(), status.exitCode(), snapshot.reason(),
-            snapshot.instanceId(), snapshot.changedMillis());
+            snapshot.instanceId(), snapshot.changedMillis(), false);
         String reason = what + " " + status.describe() + (tail.isBlank() ? "" : "; last lines of its log:\n" + tail);
         if (!restartUntilReady(reason, null)) {
           return;
@@ -175,9 +213,17 @@ public final class Supervisor implements AutoCloseable {
     return instance;
   }
 
+  private void setFailed(String reason, boolean permanent) {
+    publish(new Snapshot(State.FAILED, snapshot.restarts(), snapshot.lastExitCode(), reason,
+        instance == null ? "" : instance.id(), System.currentTimeMillis(), permanent));
+  }
+
   private void set(State state, int restarts, int lastExit, String reason) {
     SidecarInstance i = instance;
-    Snapshot s = new Snapshot(state, restarts, lastExit, reason, i == null ? "" : i.id(), System.currentTimeMillis());
+    publish(new Snapshot(state, restarts, lastExit, reason, i == null ? "" : i.id(), System.currentTimeMillis(), false));
+  }
+
+  private void publish(Snapshot s) {
     synchronized (lock) {
       snapshot = s;
       lock.notifyAll();

@@ -1,0 +1,136 @@
+package io.sparksidecar.plugin;
+
+import io.sparksidecar.plugin.config.SidecarSettings;
+import io.sparksidecar.plugin.runtime.Readiness;
+import io.sparksidecar.plugin.runtime.RestartPolicy;
+import io.sparksidecar.plugin.runtime.SidecarInstance;
+import io.sparksidecar.plugin.runtime.SidecarRuntime;
+import io.sparksidecar.plugin.runtime.SidecarSpec;
+import io.sparksidecar.plugin.runtime.Supervisor;
+import io.sparksidecar.protocol.Handoff;
+import io.sparksidecar.protocol.LegacyVolume;
+import io.sparksidecar.protocol.Liveness;
+import io.sparksidecar.protocol.Volume;
+import io.sparksidecar.protocol.VolumeOptions;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One executor's sidecar and everything around it: volumes, runtime, supervisor and the open
+ * hand-off volumes. Built and started by the executor plugin; used by tasks through {@link Sidecars}.
+ */
+final class ExecutorSidecar implements Sidecar, AutoCloseable {
+  private final String executorId;
+  private final SidecarSettings settings;
+  private final VolumeDirs volumeDirs;
+  private final SidecarRuntime runtime;
+  private final Supervisor supervisor;
+  private final Map<String, Volume> volumes = new LinkedHashMap<>();
+  private final AtomicLong handoffs = new AtomicLong();
+
+  ExecutorSidecar(String appId, String executorId, SidecarSettings settings, SidecarRuntime runtime, Path workDir,
+      Consumer<Supervisor.Snapshot> listener) {
+    this.executorId = executorId;
+    this.settings = settings;
+    this.runtime = runtime;
+    this.volumeDirs = new VolumeDirs(settings, appId, executorId, workDir);
+    SidecarSpec spec = new SidecarSpec(appId, executorId, settings, volumeDirs.dirs(), workDir);
+    Path first = settings.volumes().isEmpty() ? workDir : volumeDirs.dirs().get(settings.volumes().get(0));
+    this.supervisor = new Supervisor(runtime, spec, Readiness.from(settings.readiness(), first),
+        new RestartPolicy(settings.maxRestarts(), settings.restartBackoff()), settings.readiness().timeout(),
+        settings.stopTimeout(), Duration.ofMillis(500), listener).oneShot(settings.protocol().equals("legacy"));
+  }
+
+  /** Opens the hand-off volumes (their client heartbeat must exist before the agent looks), then starts. Blocks. */
+  void start() {
+    for (String name : settings.volumes()) {
+      Path dir = volumeDirs.dirs().get(name);
+      if (settings.protocol().equals("v1")) {
+        volumes.put(name, Volume.open(dir, VolumeOptions.defaults()));
+      } else if (settings.protocol().equals("legacy")) {
+        Liveness running = () -> {
+          SidecarInstance i = supervisor.instance();
+          return i != null && i.status().running() ? java.util.Optional.empty()
+              : java.util.Optional.of("the legacy sidecar container is not running");
+        };
+        LegacyVolume.Cycle cycle = root -> {
+          if (Path.of(root.toString(), io.sparksidecar.protocol.Protocol.CLOSE_FLAG).toFile().exists()) {
+            // one hand-off per container life: wait for the previous one to exit, clear the flags, start the next
+            supervisor.recycle(settings.stopTimeout(), () -> {
+              try {
+                LegacyVolume.CLEAR_FLAGS.beforeHandoff(root);
+              } catch (java.io.IOException e) {
+                throw new SidecarException("cannot clear legacy flags in " + root, e);
+              }
+            });
+          }
+        };
+        volumes.put(name, new LegacyVolume(dir, VolumeOptions.defaults().withExtraLiveness(running), cycle));
+      }
+    }
+    supervisor.start();
+  }
+
+  void awaitReady() {
+    supervisor.awaitReady(settings.readiness().timeout());
+  }
+
+  long handoffs() {
+    return handoffs.get();
+  }
+
+  String runtimeName() {
+    return runtime.name();
+  }
+
+  @Override
+  public String executorId() {
+    return executorId;
+  }
+
+  @Override
+  public InetSocketAddress endpoint(int port) {
+    SidecarInstance i = supervisor.instance();
+    if (i == null) {
+      throw new SidecarException("the sidecar of executor " + executorId + " is not running: " + supervisor.snapshot().reason());
+    }
+    return new InetSocketAddress("127.0.0.1", i.hostPort(port));
+  }
+
+  @Override
+  public Volume volume(String name) {
+    Volume v = volumes.get(name);
+    if (v == null) {
+      throw new SidecarException(settings.protocol().equals("none")
+          ? "no hand-off volumes: set spark.sidecar.protocol to v1 or legacy"
+          : "no volume '" + name + "' (spark.sidecar.volumes=" + String.join(",", settings.volumes()) + ")");
+    }
+    return v;
+  }
+
+  @Override
+  public Handoff newHandoff() {
+    Handoff h = volume(settings.volumes().get(0)).newHandoff();
+    handoffs.incrementAndGet();
+    return h;
+  }
+
+  @Override
+  public Supervisor.Snapshot status() {
+    return supervisor.snapshot();
+  }
+
+  /** Closes the volumes (the agent sees the client leave), stops the sidecar, deletes the volume directories. */
+  @Override
+  public void close() {
+    volumes.values().forEach(Volume::close);
+    supervisor.close();
+    runtime.close();
+    volumeDirs.close();
+  }
+}

@@ -1,0 +1,134 @@
+package io.sparksidecar.plugin;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.sparksidecar.plugin.config.SidecarKeys;
+import io.sparksidecar.plugin.config.SidecarSettings;
+import io.sparksidecar.plugin.health.FailurePolicy;
+import io.sparksidecar.plugin.health.HealthReport;
+import io.sparksidecar.plugin.health.SidecarRegistry;
+import io.sparksidecar.plugin.runtime.Supervisor.State;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Driver side. {@link #init} (driver start-up, main thread) validates every {@code spark.sidecar.*}
+ * key and fails the application naming the bad key; the resolved entries reach executors through
+ * the returned map. {@link #receive} (Spark's RPC thread, must not block) records health reports
+ * and applies the failure policy on a separate thread. {@link #shutdown} logs the summary table.
+ */
+public final class SidecarDriverPlugin implements DriverPlugin {
+  private static final Logger LOG = LoggerFactory.getLogger(SidecarDriverPlugin.class);
+  private static volatile SidecarDriverPlugin active;
+
+  private SparkContext sc;
+  private SidecarRegistry registry;
+  private FailurePolicy policy;
+
+  /** The status of every executor's sidecar in the running application (driver only). */
+  public static String statusReport() {
+    SidecarDriverPlugin p = active;
+    return p == null || p.registry == null ? "spark-sidecar: no driver plugin is active\n" : p.registry.table(System.currentTimeMillis());
+  }
+
+  /** The registry of the running application (driver only), or null. */
+  public static SidecarRegistry registry() {
+    SidecarDriverPlugin p = active;
+    return p == null ? null : p.registry;
+  }
+
+  @Override
+  public Map<String, String> init(SparkContext sc, PluginContext ctx) {
+    this.sc = sc;
+    Map<String, String> conf = new HashMap<>();
+    for (scala.Tuple2<String, String> kv : sc.conf().getAllWithPrefix(SidecarKeys.PREFIX)) {
+      conf.put(SidecarKeys.PREFIX + kv._1(), kv._2());
+    }
+    SidecarSettings settings = SidecarSettings.from(conf); // throws naming the key: the app does not start
+    this.registry = new SidecarRegistry(settings.healthStaleAfter().toMillis());
+    this.policy = new FailurePolicy(settings.failurePolicy());
+    active = this;
+    LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
+        settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());
+    conf.put("spark.sidecar.internal.appId", sc.applicationId());
+    return conf;
+  }
+
+  @Override
+  public void registerMetrics(String appId, PluginContext ctx) {
+    MetricRegistry m = ctx.metricRegistry();
+    m.register("sidecars.ready", (Gauge<Long>) () -> registry.count(State.READY, System.currentTimeMillis()));
+    m.register("sidecars.unhealthy", (Gauge<Long>) () -> registry.count(State.UNHEALTHY, System.currentTimeMillis()));
+    m.register("sidecars.failed", (Gauge<Long>) () -> registry.count(State.FAILED, System.currentTimeMillis()));
+    m.register("sidecars.stale", (Gauge<Long>) () -> registry.stale(System.currentTimeMillis()));
+    m.register("sidecars.restarts", (Gauge<Long>) () -> registry.totalRestarts());
+  }
+
+  @Override
+  public Object receive(Object message) {
+    try {
+      if (message instanceof HealthReport report) {
+        HealthReport previous = registry.update(report, System.currentTimeMillis());
+        if (previous == null || previous.snapshot().state() != report.snapshot().state()) {
+          LOG.info("spark-sidecar: executor {} sidecar {}: {}", report.executorId(), report.snapshot().state(),
+              report.snapshot().reason());
+        }
+        act(policy.decide(previous, report), report);
+        return new HealthReport.Ack(sc.applicationId());
+      }
+      LOG.warn("spark-sidecar: ignoring unknown message {}", message == null ? null : message.getClass());
+      return null;
+    } catch (RuntimeException e) {
+      LOG.error("spark-sidecar: failed to handle {}", message, e);
+      return null;
+    }
+  }
+
+  private void act(FailurePolicy.Action action, HealthReport report) {
+    String id = report.executorId();
+    String reason = report.snapshot().reason();
+    switch (action) {
+      case REPLACE_EXECUTOR -> {
+        LOG.warn("spark-sidecar: replacing executor {}: its sidecar failed for good: {}", id, reason);
+        background("replace-executor-" + id, () -> {
+          sc.killExecutor(id);
+          sc.requestExecutors(1);
+        });
+      }
+      case FAIL_APPLICATION -> {
+        LOG.error("spark-sidecar: failing the application: the sidecar of executor {} failed: {}", id, reason);
+        System.err.println("spark-sidecar: failing the application: the sidecar of executor " + id + " failed: " + reason);
+        background("fail-application", sc::stop);
+      }
+      default -> { }
+    }
+  }
+
+  private static void background(String name, Runnable r) {
+    Thread t = new Thread(() -> {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        LOG.error("spark-sidecar: {} failed", name, e);
+      }
+    }, "spark-sidecar-" + name);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Override
+  public void shutdown() {
+    try {
+      if (registry != null) {
+        LOG.info("spark-sidecar: sidecar status at application end:\n{}", registry.table(System.currentTimeMillis()));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("spark-sidecar: cannot print the status table", e);
+    }
+  }
+}

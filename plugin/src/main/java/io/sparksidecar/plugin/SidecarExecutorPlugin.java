@@ -1,0 +1,105 @@
+package io.sparksidecar.plugin;
+
+import io.sparksidecar.plugin.config.SidecarSettings;
+import io.sparksidecar.plugin.health.HealthReport;
+import io.sparksidecar.plugin.health.HealthReporter;
+import io.sparksidecar.plugin.runtime.Runtimes;
+import io.sparksidecar.plugin.runtime.SidecarRuntime;
+import io.sparksidecar.plugin.runtime.Supervisor;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.spark.api.plugin.ExecutorPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Executor side. {@link #init} (executor start-up, before any task, on the executor's main thread)
+ * starts the sidecar and blocks until it is ready, at most the readiness timeout plus restarts; it
+ * never throws: a sidecar that cannot start is reported FAILED to the driver (which applies the
+ * failure policy) and tasks calling {@link Sidecars#get()} get the reason. {@link #shutdown}
+ * (executor exit) stops and removes the sidecar and its volumes. Health goes to the driver from
+ * the reporter's own thread. Every callback is wrapped and logged with the executor id.
+ */
+public final class SidecarExecutorPlugin implements ExecutorPlugin {
+  private static final Logger LOG = LoggerFactory.getLogger(SidecarExecutorPlugin.class);
+
+  private String executorId = "?";
+  private ExecutorSidecar sidecar;
+  private HealthReporter reporter;
+
+  @Override
+  public void init(PluginContext ctx, Map<String, String> extraConf) {
+    try {
+      executorId = ctx.executorID();
+      SidecarSettings settings = SidecarSettings.from(withoutInternal(extraConf));
+      String appId = extraConf.getOrDefault("spark.sidecar.internal.appId", "app");
+      String host = hostName(); // not ctx.hostname(): it throws NullPointerException inside executors
+      reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> new HealthReport(executorId, host,
+          sidecar == null ? "?" : sidecar.runtimeName(), snap, sidecar == null ? 0 : sidecar.handoffs(),
+          System.currentTimeMillis())).start();
+      SidecarRuntime runtime;
+      try {
+        runtime = Runtimes.choose(settings);
+      } catch (SidecarException e) {
+        fail(e);
+        return;
+      }
+      sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), reporter::changed);
+      Sidecars.install(sidecar);
+      sidecar.start();
+      LOG.info("spark-sidecar: executor {} sidecar ready ({}, {})", executorId, runtime.name(), sidecar.status().instanceId());
+    } catch (SidecarException e) {
+      fail(e);
+    } catch (RuntimeException e) {
+      LOG.error("spark-sidecar: executor {} plugin init failed", executorId, e);
+      fail(new SidecarException("plugin init failed: " + e, e));
+    }
+  }
+
+  private void fail(SidecarException e) {
+    LOG.error("spark-sidecar: executor {} has no sidecar: {}", executorId, e.getMessage());
+    if (sidecar == null) {
+      // the supervisor never ran: report the failure ourselves; tasks get the reason from Sidecars.get()
+      Sidecars.failed(e.getMessage());
+      if (reporter != null) {
+        reporter.changed(new Supervisor.Snapshot(Supervisor.State.FAILED, 0, -1, e.getMessage(), "",
+            System.currentTimeMillis(), e.isPermanent()));
+      }
+    }
+  }
+
+  private static Map<String, String> withoutInternal(Map<String, String> conf) {
+    Map<String, String> m = new java.util.HashMap<>(conf);
+    m.keySet().removeIf(k -> k.startsWith("spark.sidecar.internal."));
+    return m;
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "localhost";
+    }
+  }
+
+  @Override
+  public void shutdown() {
+    try {
+      if (sidecar != null) {
+        Sidecars.uninstall(sidecar);
+        sidecar.close();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("spark-sidecar: executor {} failed to stop its sidecar", executorId, e);
+    }
+    try {
+      if (reporter != null) {
+        reporter.close();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("spark-sidecar: executor {} failed to stop its health reporter", executorId, e);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.sparksidecar.plugin;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The task-facing entry point: {@code Sidecars.get()} inside any task ({@code mapPartitions},
+ * {@code foreach}, UDFs) returns this executor's sidecar. Blocks while the sidecar is (re)starting,
+ * at most the readiness timeout; throws {@link SidecarException} with the reason when it failed.
+ */
+public final class Sidecars {
+  private static final AtomicReference<ExecutorSidecar> CURRENT = new AtomicReference<>();
+  private static volatile String failure;
+
+  private Sidecars() {}
+
+  public static Sidecar get() {
+    ExecutorSidecar s = CURRENT.get();
+    if (s == null && failure != null) {
+      throw new SidecarException("this executor has no sidecar: " + failure);
+    }
+    if (s == null) {
+      throw new SidecarException("no sidecar in this JVM: Sidecars.get() works in tasks on executors started with "
+          + "--conf spark.plugins=" + SidecarPlugin.class.getName());
+    }
+    s.awaitReady();
+    return s;
+  }
+
+  static void install(ExecutorSidecar s) {
+    CURRENT.set(s);
+  }
+
+  static void failed(String reason) {
+    failure = reason;
+  }
+
+  static void uninstall(ExecutorSidecar s) {
+    CURRENT.compareAndSet(s, null);
+  }
+}

@@ -1,0 +1,224 @@
+package io.sparksidecar.plugin.runtime.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import io.sparksidecar.plugin.SidecarException;
+import io.sparksidecar.plugin.config.SidecarKeys;
+import io.sparksidecar.plugin.config.SidecarSettings;
+import io.sparksidecar.plugin.runtime.SidecarInstance;
+import io.sparksidecar.plugin.runtime.SidecarRuntime;
+import io.sparksidecar.plugin.runtime.SidecarSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Runs the sidecar as a container through docker-java. Hardened by default: a numeric non-root
+ * user (refused otherwise unless {@code spark.sidecar.allowRoot}), all capabilities dropped,
+ * no-new-privileges, a pids limit, ports published on 127.0.0.1 only, resource limits from the
+ * profile or explicit keys. Labels name app, executor and owner; {@link Watchdog} removes the
+ * containers of an owner that died, and every start first sweeps containers of dead owners on
+ * this host. With {@code spark.sidecar.protocol=v1} the sh agent is bind-mounted and becomes the
+ * entrypoint, so any image with {@code /bin/sh} serves the protocol unchanged.
+ */
+public final class DockerRuntime implements SidecarRuntime {
+  static final String AGENT_PATH = "/opt/spark-sidecar/sidecar-agent.sh";
+  static final String VERSION = "0.1.0";
+
+  private final DockerClient docker;
+  private final SidecarSettings settings;
+  private final Owner owner = Owner.self();
+  private boolean swept;
+
+  public DockerRuntime(SidecarSettings settings) {
+    this.settings = settings;
+    this.docker = DockerClients.create(settings.dockerHost(), settings.dockerApiVersion());
+  }
+
+  /** True when a Docker engine answers at the configured host. */
+  public static boolean engineReachable(SidecarSettings settings) {
+    return DockerClients.reachable(settings.dockerHost(), settings.dockerApiVersion());
+  }
+
+  @Override
+  public String name() {
+    return "docker";
+  }
+
+  @Override
+  public synchronized SidecarInstance start(SidecarSpec spec) {
+    if (!swept) {
+      swept = true;
+      Sweeper.removeOrphans(docker, owner.host());
+      Watchdog.ensureRunning(owner, settings);
+    }
+    InspectImageResponse image = inspect(settings.image());
+    String user = checkUser(image);
+    CreateContainerCmd create = docker.createContainerCmd(settings.image())
+        .withName(containerName(spec))
+        .withLabels(owner.labels(spec.appId(), spec.executorId(), VERSION))
+        .withUser(user)
+        .withEnv(env(spec));
+    List<Bind> binds = new ArrayList<>();
+    spec.volumes().forEach((name, dir) -> binds.add(new Bind(dir.toString(), new Volume(settings.mountBase() + "/" + name))));
+    if (settings.protocol().equals("v1")) {
+      binds.add(Bind.parse(agentScript(spec.workDir()) + ":" + AGENT_PATH + ":ro"));
+      List<String> entry = new ArrayList<>(List.of("/bin/sh", AGENT_PATH, "--volume",
+          settings.mountBase() + "/" + settings.volumes().get(0), "--concurrency", String.valueOf(settings.agentConcurrency()),
+          "--grace-ms", String.valueOf(settings.stopTimeout().toMillis()), "--"));
+      create.withEntrypoint(entry);
+      if (!settings.command().isEmpty()) {
+        create.withCmd(settings.command());
+      } else {
+        throw SidecarException.permanent(SidecarKeys.PROTOCOL.name() + "=v1 with the docker runtime needs "
+            + SidecarKeys.COMMAND.name() + ": the command the agent runs per request", null);
+      }
+    } else if (!settings.command().isEmpty()) {
+      create.withCmd(settings.command());
+    }
+    HostConfig host = HostConfig.newHostConfig()
+        .withBinds(binds)
+        .withCapDrop(Capability.values())
+        .withSecurityOpts(List.of("no-new-privileges"))
+        .withPidsLimit((long) settings.pidsLimit())
+        .withNetworkMode(settings.network())
+        .withInit(false);
+    if (settings.network().equals("bridge") && !settings.ports().isEmpty()) {
+      Ports bindings = new Ports();
+      List<ExposedPort> exposed = new ArrayList<>();
+      for (int p : settings.ports()) {
+        ExposedPort e = ExposedPort.tcp(p);
+        exposed.add(e);
+        bindings.bind(e, Ports.Binding.bindIp("127.0.0.1")); // a free host port, loopback only
+      }
+      create.withExposedPorts(exposed);
+      host.withPortBindings(bindings);
+    }
+    SidecarSettings.Resources r = settings.resources();
+    if (r.cpus() > 0) {
+      host.withNanoCPUs((long) (r.cpus() * 1e9));
+    }
+    if (r.memoryBytes() > 0) {
+      host.withMemory(r.memoryBytes()).withMemorySwap(r.memoryBytes());
+    }
+    if (r.shmBytes() > 0) {
+      host.withShmSize(r.shmBytes());
+    }
+    if (r.gpus() > 0) {
+      host.withDeviceRequests(List.of(new DeviceRequest().withCount(r.gpus()).withCapabilities(List.of(List.of("gpu")))));
+    }
+    create.withHostConfig(host);
+    String id;
+    try {
+      id = create.exec().getId();
+    } catch (RuntimeException e) {
+      throw SidecarException.permanent("cannot create a container from image " + settings.image() + " ("
+          + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
+    }
+    DockerInstance instance = new DockerInstance(docker, id, settings.ports());
+    try {
+      docker.startContainerCmd(id).exec();
+    } catch (RuntimeException e) {
+      String tail = instance.logTail(20);
+      instance.stop(java.time.Duration.ZERO);
+      throw new SidecarException("cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
+          + (tail.isBlank() ? "" : "\n--- last lines of its log ---\n" + tail), e);
+    }
+    return instance;
+  }
+
+  private InspectImageResponse inspect(String image) {
+    try {
+      return docker.inspectImageCmd(image).exec();
+    } catch (NotFoundException e) {
+      throw SidecarException.permanent("image " + image + " (" + SidecarKeys.IMAGE.name()
+          + ") is not present on this host's Docker engine " + settings.dockerHost()
+          + "; build or pull it there first", e);
+    } catch (RuntimeException e) {
+      throw new SidecarException("cannot inspect image " + image + " on " + settings.dockerHost() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The user to run as: spark.sidecar.user, else the image's; numeric and non-root unless allowed. */
+  private String checkUser(InspectImageResponse image) {
+    String configured = settings.user();
+    String imageUser = image.getConfig() == null || image.getConfig().getUser() == null ? "" : image.getConfig().getUser();
+    String user = configured.isEmpty() ? imageUser : configured;
+    if (settings.allowRoot()) {
+      return user;
+    }
+    String uid = user.contains(":") ? user.substring(0, user.indexOf(':')) : user;
+    String source = configured.isEmpty() ? "image " + settings.image() + " runs as" : SidecarKeys.USER.name() + " is";
+    if (uid.isEmpty() || uid.equals("root") || uid.equals("0")) {
+      throw SidecarException.permanent(source + " " + (uid.isEmpty() ? "no USER, i.e. root" : "'" + user + "' (root)")
+          + ": refused. Set " + SidecarKeys.USER.name() + " to a numeric non-root uid (e.g. 5001), build the image with"
+          + " a numeric non-root USER, or set " + SidecarKeys.ALLOW_ROOT.name() + "=true", null);
+    }
+    if (!uid.matches("\\d+")) {
+      throw SidecarException.permanent(source + " '" + user + "', a name that cannot be checked for root: refused."
+          + " Set " + SidecarKeys.USER.name() + " to a numeric uid or set " + SidecarKeys.ALLOW_ROOT.name() + "=true", null);
+    }
+    return user;
+  }
+
+  private List<String> env(SidecarSpec spec) {
+    List<String> env = new ArrayList<>();
+    settings.env().forEach((k, v) -> env.add(k + "=" + v));
+    env.add("SIDECAR_APP_ID=" + spec.appId());
+    env.add("SIDECAR_EXECUTOR_ID=" + spec.executorId());
+    for (String name : settings.volumes()) {
+      env.add("SIDECAR_VOLUME_" + name.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "="
+          + settings.mountBase() + "/" + name);
+    }
+    return env;
+  }
+
+  private static String containerName(SidecarSpec spec) {
+    String base = ("sidecar-" + spec.appId() + "-" + spec.executorId()).replaceAll("[^a-zA-Z0-9_.-]", "-");
+    return base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt() & 0xfffff);
+  }
+
+  /** Extracts the sh agent from the protocol jar to the work dir (readable by any uid). */
+  private static Path agentScript(Path workDir) {
+    Path target = workDir.resolve("sidecar-agent.sh");
+    try (InputStream in = DockerRuntime.class.getResourceAsStream("/io/sparksidecar/protocol/agent/sidecar-agent.sh")) {
+      if (in == null) {
+        throw new SidecarException("sidecar-agent.sh is missing from the plugin jar");
+      }
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+      target.toFile().setReadable(true, false);
+      return target.toAbsolutePath();
+    } catch (IOException e) {
+      throw new SidecarException("cannot write the sh agent to " + target, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      docker.close();
+    } catch (IOException ignored) {
+      // nothing to release
+    }
+  }
+
+  Map<String, String> labelsFor(SidecarSpec spec) {
+    return owner.labels(spec.appId(), spec.executorId(), VERSION);
+  }
+}
