@@ -53,7 +53,9 @@ public final class ProcessRuntime implements SidecarRuntime {
           "--volume", spec.volumes().get(s.volumes().get(0)).toString(),
           "--concurrency", String.valueOf(s.agentConcurrency()), "--"));
     }
-    argv.addAll(s.command());
+    List<String> command = new ArrayList<>(s.command());
+    command.set(0, resolve(command.get(0), extraEnv.getOrDefault("PATH", System.getenv().getOrDefault("PATH", ""))));
+    argv.addAll(command);
     Path log = spec.workDir().resolve("sidecar-" + spec.executorId() + ".log");
     ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -70,6 +72,23 @@ public final class ProcessRuntime implements SidecarRuntime {
       throw new SidecarException("cannot start sidecar command " + s.command() + " (" + SidecarKeys.COMMAND.name()
           + ") in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Java resolves a bare program name with the executor's PATH, not the child's: look it up in the
+   * child's PATH (an archive's bin/ first) ourselves. Names with a slash are used as they are.
+   */
+  static String resolve(String program, String path) {
+    if (program.contains("/")) {
+      return program;
+    }
+    for (String dir : path.split(File.pathSeparator)) {
+      Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return candidate.toAbsolutePath().toString();
+      }
+    }
+    return program;
   }
 
   /** The jar or class directory a class was loaded from, as a classpath entry. */
