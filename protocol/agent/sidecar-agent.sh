@@ -10,6 +10,9 @@
 # its working directory set to requests/<id>/ and SIDECAR_IN / SIDECAR_OUT / SIDECAR_REQUEST_ID /
 # SIDECAR_REQUEST_DIR in its environment; stdout and stderr go to requests/<id>/log.
 set -u
+# What the agent and its command create stays writable by the volume's group: the executor, as
+# another uid sharing that group, must be able to clean up (PROTOCOL.md section 2).
+umask 002
 
 usage() {
   echo "usage: sidecar-agent.sh --volume DIR [--concurrency N] [--legacy] [--client-timeout-ms MS] [--grace-ms MS] -- COMMAND [ARGS...]" >&2

@@ -51,7 +51,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     for (String name : settings.volumes()) {
       Path dir = volumeDirs.dirs().get(name);
       if (settings.protocol().equals("v1")) {
-        volumes.put(name, Volume.open(dir, VolumeOptions.defaults()));
+        volumes.put(name, Volume.open(dir, VolumeOptions.defaults().withGroupWritable(true)));
       } else if (settings.protocol().equals("legacy")) {
         Liveness running = () -> {
           SidecarInstance i = supervisor.instance();
@@ -70,7 +70,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
             });
           }
         };
-        volumes.put(name, new LegacyVolume(dir, VolumeOptions.defaults().withExtraLiveness(running), cycle));
+        volumes.put(name, new LegacyVolume(dir, VolumeOptions.defaults().withExtraLiveness(running).withGroupWritable(true), cycle));
       }
     }
     supervisor.start();

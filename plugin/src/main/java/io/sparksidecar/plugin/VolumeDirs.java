@@ -2,6 +2,7 @@ package io.sparksidecar.plugin;
 
 import io.sparksidecar.plugin.config.SidecarSettings;
 import io.sparksidecar.protocol.AtomicFiles;
+import io.sparksidecar.protocol.Protocol;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The host directories behind an executor's volumes: {@code <base>/<app>-<executor>/<name>},
- * writable by the sidecar's (non-root, possibly different) user, deleted at executor shutdown.
+ * The host directories behind an executor's volumes: {@code <base>/<app>-<executor>/<name>}, mode
+ * 2770 (setgid, so everything below keeps the executor's group). The sidecar's user, another uid,
+ * is given that group ({@code --group-add}): it can write, other local users cannot. Deleted at
+ * executor shutdown.
  */
 final class VolumeDirs implements AutoCloseable {
   private final Path root;
@@ -22,10 +25,10 @@ final class VolumeDirs implements AutoCloseable {
     this.root = base.resolve((appId + "-" + executorId).replaceAll("[^A-Za-z0-9._-]", "-")).toAbsolutePath();
     try {
       Files.createDirectories(root);
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
       for (String name : s.volumes()) {
         Path dir = Files.createDirectories(root.resolve(name));
-        // the container user is non-root and usually another uid than the executor's: let it write
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Protocol.shareWithGroup(dir);
         dirs.put(name, dir);
       }
     } catch (IOException e) {

@@ -16,6 +16,14 @@ public record Protocol(Path root) {
   public static final String CLOSE_FLAG = "close_flag";
   public static final String LEGACY_LOG = "logfile";
 
+  /**
+   * Mode 2770 (rwxrws---): the umask keeps mkdir from granting group write, so the client sets it
+   * after creating a directory an agent of another uid (sharing the volume's group) must write in.
+   */
+  public static void shareWithGroup(Path dir) throws IOException {
+    Files.setAttribute(dir, "unix:mode", 02770);
+  }
+
   public Path agentDir() {
     return root.resolve("agent");
   }
@@ -66,8 +74,16 @@ public record Protocol(Path root) {
 
   /** Creates the directories of section 2 (an existing one is fine) and the PROTOCOL file. */
   public Protocol init() throws IOException {
+    return init(false);
+  }
+
+  /** As {@link #init()}; with {@code groupWritable} the directories get mode 2770 (see {@link #shareWithGroup}). */
+  public Protocol init(boolean groupWritable) throws IOException {
     for (Path dir : new Path[] {agentDir(), root.resolve("client"), requestsDir(), queueDir(), doneDir()}) {
       Files.createDirectories(dir);
+      if (groupWritable) {
+        shareWithGroup(dir);
+      }
     }
     Path version = root.resolve("PROTOCOL");
     if (!Files.exists(version)) {

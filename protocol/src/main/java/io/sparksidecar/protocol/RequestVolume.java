@@ -27,7 +27,7 @@ final class RequestVolume implements Volume {
   RequestVolume(Path root, VolumeOptions options) {
     this.options = options;
     try {
-      this.protocol = new Protocol(root.toAbsolutePath()).init();
+      this.protocol = new Protocol(root.toAbsolutePath()).init(options.groupWritable());
       Files.deleteIfExists(protocol.clientClosed());
     } catch (IOException e) {
       throw new HandoffException("cannot prepare volume " + root + ": " + e.getMessage(), e);
@@ -58,6 +58,10 @@ final class RequestVolume implements Volume {
     try {
       Files.createDirectory(dir);
       Files.createDirectory(dir.resolve("in"));
+      if (options.groupWritable()) {
+        Protocol.shareWithGroup(dir);
+        Protocol.shareWithGroup(dir.resolve("in"));
+      }
     } catch (FileAlreadyExistsException e) {
       throw new HandoffException("request id '" + requestId + "' is already in use on volume " + protocol.root(),
           requestId, HandoffException.NO_EXIT_CODE, "", e);

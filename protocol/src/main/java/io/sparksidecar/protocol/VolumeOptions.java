@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param logTailLines    how many log lines an exception carries (default 20)
  * @param extraLiveness   an additional check of the agent (e.g. "is its container running"),
  *                        consulted next to the heartbeat; {@code null} for none
+ * @param groupWritable   make every directory the client creates group-writable (mode 2770), for an
+ *                        agent that runs as another user sharing the volume's group (default false)
  */
 public record VolumeOptions(
     Duration staleAfter,
@@ -23,31 +25,32 @@ public record VolumeOptions(
     Duration cancelWait,
     long maxOutputBytes,
     int logTailLines,
-    Liveness extraLiveness) {
+    Liveness extraLiveness,
+    boolean groupWritable) {
 
   public static VolumeOptions defaults() {
     return new VolumeOptions(Duration.ofMillis(1000), Duration.ofMillis(250), Duration.ofMillis(50),
-        Duration.ofSeconds(2), Long.MAX_VALUE, 20, null);
+        Duration.ofSeconds(2), Long.MAX_VALUE, 20, null, false);
   }
 
   public VolumeOptions withStaleAfter(Duration d) {
     return new VolumeOptions(positive("staleAfter", d), heartbeatPeriod, pollInterval, cancelWait,
-        maxOutputBytes, logTailLines, extraLiveness);
+        maxOutputBytes, logTailLines, extraLiveness, groupWritable);
   }
 
   public VolumeOptions withHeartbeatPeriod(Duration d) {
     return new VolumeOptions(staleAfter, positive("heartbeatPeriod", d), pollInterval, cancelWait,
-        maxOutputBytes, logTailLines, extraLiveness);
+        maxOutputBytes, logTailLines, extraLiveness, groupWritable);
   }
 
   public VolumeOptions withPollInterval(Duration d) {
     return new VolumeOptions(staleAfter, heartbeatPeriod, positive("pollInterval", d), cancelWait,
-        maxOutputBytes, logTailLines, extraLiveness);
+        maxOutputBytes, logTailLines, extraLiveness, groupWritable);
   }
 
   public VolumeOptions withCancelWait(Duration d) {
     return new VolumeOptions(staleAfter, heartbeatPeriod, pollInterval, positive("cancelWait", d),
-        maxOutputBytes, logTailLines, extraLiveness);
+        maxOutputBytes, logTailLines, extraLiveness, groupWritable);
   }
 
   public VolumeOptions withMaxOutputBytes(long max) {
@@ -55,7 +58,7 @@ public record VolumeOptions(
       throw new IllegalArgumentException("maxOutputBytes must be > 0, got " + max);
     }
     return new VolumeOptions(staleAfter, heartbeatPeriod, pollInterval, cancelWait, max, logTailLines,
-        extraLiveness);
+        extraLiveness, groupWritable);
   }
 
   public VolumeOptions withLogTailLines(int lines) {
@@ -63,12 +66,17 @@ public record VolumeOptions(
       throw new IllegalArgumentException("logTailLines must be >= 0, got " + lines);
     }
     return new VolumeOptions(staleAfter, heartbeatPeriod, pollInterval, cancelWait, maxOutputBytes, lines,
-        extraLiveness);
+        extraLiveness, groupWritable);
   }
 
   public VolumeOptions withExtraLiveness(Liveness liveness) {
     return new VolumeOptions(staleAfter, heartbeatPeriod, pollInterval, cancelWait, maxOutputBytes,
-        logTailLines, liveness);
+        logTailLines, liveness, groupWritable);
+  }
+
+  public VolumeOptions withGroupWritable(boolean value) {
+    return new VolumeOptions(staleAfter, heartbeatPeriod, pollInterval, cancelWait, maxOutputBytes, logTailLines,
+        extraLiveness, value);
   }
 
   private static Duration positive(String what, Duration d) {

@@ -94,7 +94,8 @@ public final class DockerRuntime implements SidecarRuntime {
     }
     HostConfig host = HostConfig.newHostConfig()
         .withBinds(binds)
-        .withCapDrop(Capability.values())
+        .withGroupAdd(volumeGroups(spec))
+        .withCapDrop(Capability.ALL)
         .withSecurityOpts(List.of("no-new-privileges"))
         .withPidsLimit((long) settings.pidsLimit())
         .withNetworkMode(settings.network())
@@ -175,6 +176,22 @@ public final class DockerRuntime implements SidecarRuntime {
           + " Set " + SidecarKeys.USER.name() + " to a numeric uid or set " + SidecarKeys.ALLOW_ROOT.name() + "=true", null);
     }
     return user;
+  }
+
+  /** The groups of the volume directories: the container user joins them to write there (see VolumeDirs). */
+  private static List<String> volumeGroups(SidecarSpec spec) {
+    List<String> gids = new ArrayList<>();
+    for (Path dir : spec.volumes().values()) {
+      try {
+        String gid = String.valueOf(Files.getAttribute(dir, "unix:gid"));
+        if (!gids.contains(gid)) {
+          gids.add(gid);
+        }
+      } catch (IOException | UnsupportedOperationException e) {
+        throw new SidecarException("cannot read the group of volume directory " + dir, e);
+      }
+    }
+    return gids;
   }
 
   private List<String> env(SidecarSpec spec) {
