@@ -55,8 +55,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     active = this;
     LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
         settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());
-    conf.put("spark.sidecar.internal.appId", sc.applicationId());
-    return conf;
+    return conf; // the application id does not exist yet here; executors read it from their own conf
   }
 
   @Override
@@ -72,14 +71,15 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   @Override
   public Object receive(Object message) {
     try {
-      if (message instanceof HealthReport report) {
+      HealthReport report = HealthReport.fromWire(message);
+      if (report != null) {
         HealthReport previous = registry.update(report, System.currentTimeMillis());
         if (previous == null || previous.snapshot().state() != report.snapshot().state()) {
           LOG.info("spark-sidecar: executor {} sidecar {}: {}", report.executorId(), report.snapshot().state(),
               report.snapshot().reason());
         }
         act(policy.decide(previous, report), report);
-        return new HealthReport.Ack(sc.applicationId());
+        return HealthReport.ACK;
       }
       LOG.warn("spark-sidecar: ignoring unknown message {}", message == null ? null : message.getClass());
       return null;

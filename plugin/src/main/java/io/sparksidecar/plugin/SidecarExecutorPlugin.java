@@ -33,8 +33,8 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
   public void init(PluginContext ctx, Map<String, String> extraConf) {
     try {
       executorId = ctx.executorID();
-      SidecarSettings settings = SidecarSettings.from(withoutInternal(extraConf));
-      String appId = extraConf.getOrDefault("spark.sidecar.internal.appId", "app");
+      SidecarSettings settings = SidecarSettings.from(extraConf);
+      String appId = ctx.conf().get("spark.app.id", "app");
       String host = hostName(); // not ctx.hostname(): it throws NullPointerException inside executors
       reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> new HealthReport(executorId, host,
           sidecar == null ? "?" : sidecar.runtimeName(), snap, sidecar == null ? 0 : sidecar.handoffs(),
@@ -48,6 +48,9 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       }
       sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), reporter::changed);
       Sidecars.install(sidecar);
+      // a SIGTERMed executor (Spark kills executors that way and does not call plugin shutdown then)
+      // removes its sidecar itself; after SIGKILL the runtime's watchdog does it
+      Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "sidecar-shutdown-" + executorId));
       sidecar.start();
       LOG.info("spark-sidecar: executor {} sidecar ready ({}, {})", executorId, runtime.name(), sidecar.status().instanceId());
     } catch (SidecarException e) {
@@ -70,12 +73,6 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
     }
   }
 
-  private static Map<String, String> withoutInternal(Map<String, String> conf) {
-    Map<String, String> m = new java.util.HashMap<>(conf);
-    m.keySet().removeIf(k -> k.startsWith("spark.sidecar.internal."));
-    return m;
-  }
-
   private static String hostName() {
     try {
       return InetAddress.getLocalHost().getHostName();
@@ -84,19 +81,24 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
     }
   }
 
+  /** Executor exit or JVM shutdown hook; idempotent. */
   @Override
-  public void shutdown() {
+  public synchronized void shutdown() {
     try {
       if (sidecar != null) {
         Sidecars.uninstall(sidecar);
-        sidecar.close();
+        ExecutorSidecar s = sidecar;
+        sidecar = null;
+        s.close();
       }
     } catch (RuntimeException e) {
       LOG.error("spark-sidecar: executor {} failed to stop its sidecar", executorId, e);
     }
     try {
       if (reporter != null) {
-        reporter.close();
+        HealthReporter r = reporter;
+        reporter = null;
+        r.close();
       }
     } catch (RuntimeException e) {
       LOG.warn("spark-sidecar: executor {} failed to stop its health reporter", executorId, e);

@@ -1,11 +1,16 @@
 package io.sparksidecar.plugin.health;
 
 import io.sparksidecar.plugin.runtime.Supervisor;
-import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * What an executor tells the driver about its sidecar: sent with {@code ask} once to register,
  * then with {@code send} on every state change and every health interval (heartbeat).
+ *
+ * <p>On the wire it is a {@code HashMap<String, String>} ({@link #toWire}): Spark deserializes plugin
+ * RPC messages with its own class loader, which does not see jars shipped with {@code spark.jars},
+ * so only JDK types may cross. The driver answers with the String {@link #ACK}.
  *
  * @param executorId  Spark executor id
  * @param host        the executor's host name
@@ -15,16 +20,48 @@ import java.io.Serializable;
  * @param sentMillis  when the executor sent it
  */
 public record HealthReport(String executorId, String host, String runtime, Supervisor.Snapshot snapshot,
-    long handoffs, long sentMillis) implements Serializable {
-  private static final long serialVersionUID = 1L;
+    long handoffs, long sentMillis) {
+
+  public static final String KIND = "spark-sidecar.health.v1";
+  public static final String ACK = "spark-sidecar.ack";
 
   /** A failure that no restart or replacement can fix. */
   public boolean permanent() {
     return snapshot.permanent();
   }
 
-  /** The driver's answer to a registration. */
-  public record Ack(String appId) implements Serializable {
-    private static final long serialVersionUID = 1L;
+  public HashMap<String, String> toWire() {
+    HashMap<String, String> m = new HashMap<>();
+    m.put("kind", KIND);
+    m.put("executor", executorId);
+    m.put("host", host);
+    m.put("runtime", runtime);
+    m.put("state", snapshot.state().name());
+    m.put("restarts", String.valueOf(snapshot.restarts()));
+    m.put("exit", String.valueOf(snapshot.lastExitCode()));
+    m.put("reason", snapshot.reason());
+    m.put("instance", snapshot.instanceId());
+    m.put("changed", String.valueOf(snapshot.changedMillis()));
+    m.put("permanent", String.valueOf(snapshot.permanent()));
+    m.put("handoffs", String.valueOf(handoffs));
+    m.put("sent", String.valueOf(sentMillis));
+    return m;
+  }
+
+  /** The report in {@code message}, or null when it is not one of ours. */
+  public static HealthReport fromWire(Object message) {
+    if (!(message instanceof Map<?, ?> m) || !KIND.equals(m.get("kind"))) {
+      return null;
+    }
+    Supervisor.Snapshot s = new Supervisor.Snapshot(Supervisor.State.valueOf(str(m, "state")),
+        Integer.parseInt(str(m, "restarts")), Integer.parseInt(str(m, "exit")), str(m, "reason"), str(m, "instance"),
+        Long.parseLong(str(m, "changed")), Boolean.parseBoolean(str(m, "permanent")));
+    return new HealthReport(str(m, "executor"), str(m, "host"), str(m, "runtime"), s, Long.parseLong(str(m, "handoffs")),
+        Long.parseLong(str(m, "sent")));
+  }
+
+  private static String str(Map<?, ?> m, String key) {
+    Object v = m.get(key);
+    return v == null ? "" : v.toString();
   }
 }

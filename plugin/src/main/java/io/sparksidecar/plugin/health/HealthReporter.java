@@ -67,10 +67,10 @@ public final class HealthReporter implements AutoCloseable {
       }
       try {
         if (!registered) {
-          ctx.ask(toReport.apply(s)); // bounded by spark.rpc.askTimeout, on this thread only
+          ctx.ask(toReport.apply(s).toWire()); // bounded by spark.rpc.askTimeout, on this thread only
           registered = true;
         } else {
-          ctx.send(toReport.apply(s));
+          ctx.send(toReport.apply(s).toWire());
         }
       } catch (Exception e) {
         LOG.warn("spark-sidecar: executor {} cannot report sidecar health to the driver: {}", executorId, e.toString());
@@ -90,7 +90,7 @@ public final class HealthReporter implements AutoCloseable {
     Supervisor.Snapshot s = latest;
     if (s != null) {
       try {
-        ctx.send(toReport.apply(s));
+        ctx.send(toReport.apply(s).toWire());
       } catch (Exception e) {
         LOG.debug("spark-sidecar: final report of executor {} not sent: {}", executorId, e.toString());
       }

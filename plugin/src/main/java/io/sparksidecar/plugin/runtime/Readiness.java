@@ -27,22 +27,37 @@ public interface Readiness {
     return instance -> Optional.empty();
   }
 
-  /** A TCP connect to 127.0.0.1:port succeeds. */
+  /**
+   * A TCP connection to the sidecar's {@code port} (as published on 127.0.0.1) is accepted and
+   * stays open. Docker's port proxy accepts connections even when nothing listens in the container
+   * and then closes them at once, so a connection closed within 300 ms does not count.
+   */
   static Readiness forPort(int port) {
     return instance -> {
+      int hostPort = instance.hostPort(port);
       try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+        s.connect(new InetSocketAddress("127.0.0.1", hostPort), 500);
+        s.setSoTimeout(300);
+        try {
+          if (s.getInputStream().read() < 0) {
+            return Optional.of("a TCP connection to 127.0.0.1:" + hostPort + mapped(port, hostPort)
+                + " that stays open (it was closed at once: nothing listens behind the port yet)");
+          }
+        } catch (java.net.SocketTimeoutException open) {
+          // no data but still open: a server is there
+        }
         return Optional.empty();
       } catch (IOException e) {
-        return Optional.of("a TCP connection to 127.0.0.1:" + port + " (" + e.getMessage() + ")");
+        return Optional.of("a TCP connection to 127.0.0.1:" + hostPort + mapped(port, hostPort) + " (" + e.getMessage() + ")");
       }
     };
   }
 
-  /** GET http://127.0.0.1:port/path answers 2xx or 3xx. */
+  /** GET of {@code path} on the sidecar's {@code port} (as published on 127.0.0.1) answers 2xx or 3xx. */
   static Readiness forHttp(int port, String path) {
     return instance -> {
-      String url = "http://127.0.0.1:" + port + path;
+      int hostPort = instance.hostPort(port);
+      String url = "http://127.0.0.1:" + hostPort + path;
       try {
         HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
         c.setConnectTimeout(500);
@@ -50,11 +65,16 @@ public interface Readiness {
         c.setInstanceFollowRedirects(false);
         int code = c.getResponseCode();
         c.disconnect();
-        return code >= 200 && code < 400 ? Optional.empty() : Optional.of("GET " + url + " to answer 2xx/3xx (got " + code + ")");
+        return code >= 200 && code < 400 ? Optional.empty()
+            : Optional.of("GET " + url + mapped(port, hostPort) + " to answer 2xx/3xx (got " + code + ")");
       } catch (IOException e) {
-        return Optional.of("GET " + url + " to answer (" + e.getMessage() + ")");
+        return Optional.of("GET " + url + mapped(port, hostPort) + " to answer (" + e.getMessage() + ")");
       }
     };
+  }
+
+  private static String mapped(int port, int hostPort) {
+    return port == hostPort ? "" : " (the sidecar's port " + port + ")";
   }
 
   /** A line of the sidecar's log matches {@code regex}. */

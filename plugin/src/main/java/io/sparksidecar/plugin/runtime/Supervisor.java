@@ -1,7 +1,6 @@
 package io.sparksidecar.plugin.runtime;
 
 import io.sparksidecar.plugin.SidecarException;
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -21,9 +20,7 @@ public final class Supervisor implements AutoCloseable {
    * restart or replacement can fix (a missing image, a refused root user).
    */
   public record Snapshot(State state, int restarts, int lastExitCode, String reason, String instanceId,
-      long changedMillis, boolean permanent) implements Serializable {
-    private static final long serialVersionUID = 1L;
-  }
+      long changedMillis, boolean permanent) {}
 
   private final SidecarRuntime runtime;
   private final SidecarSpec spec;

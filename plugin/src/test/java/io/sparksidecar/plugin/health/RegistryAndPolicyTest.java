@@ -33,6 +33,18 @@ class RegistryAndPolicyTest {
   }
 
   @Test
+  void reportsCrossTheRpcAsJdkTypesOnly() throws Exception {
+    HealthReport r = new HealthReport("4", "h", "docker", new Snapshot(State.FAILED, 2, 137, "was OOM-killed\nlog", "abc", 9, true), 12, 99);
+    Object wire = r.toWire();
+    assertThat(wire.getClass().getName()).startsWith("java.");
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    new java.io.ObjectOutputStream(bytes).writeObject(wire);
+    Object back = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())).readObject();
+    assertThat(HealthReport.fromWire(back)).isEqualTo(r);
+    assertThat(HealthReport.fromWire("something else")).isNull();
+  }
+
+  @Test
   void failurePolicyActsOncePerFailure() {
     FailurePolicy replace = new FailurePolicy("replaceExecutor");
     HealthReport ready = report("1", State.READY, 0, false);

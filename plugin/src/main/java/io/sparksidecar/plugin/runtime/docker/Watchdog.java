@@ -47,17 +47,24 @@ public final class Watchdog {
     }
   }
 
-  /** The shaded plugin jar when running from it (it holds docker-java), else this JVM's classpath. */
+  /**
+   * The shaded plugin jar when running from it (it holds docker-java) plus the SLF4J API the
+   * executor has (Spark provides it, so the jar does not bundle it); else this JVM's classpath.
+   */
   static String classpath() throws Exception {
-    Path self = Path.of(Watchdog.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path self = jarOf(Watchdog.class);
     if (self.toString().endsWith(".jar")) {
       try (JarFile jar = new JarFile(self.toFile())) {
         if (jar.stream().anyMatch(e -> e.getName().contains("dockerjava/api/DockerClient"))) {
-          return self.toString();
+          return self + File.pathSeparator + jarOf(org.slf4j.LoggerFactory.class);
         }
       }
     }
     return String.join(File.pathSeparator, List.of(System.getProperty("java.class.path")));
+  }
+
+  private static Path jarOf(Class<?> c) throws Exception {
+    return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
   private Watchdog() {}

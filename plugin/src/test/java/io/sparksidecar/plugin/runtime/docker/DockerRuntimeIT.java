@@ -142,7 +142,8 @@ class DockerRuntimeIT {
       Supervisor s = new Supervisor(runtime, spec, Readiness.forPort(1234), new RestartPolicy(0, Duration.ofMillis(10)),
           Duration.ofSeconds(2), Duration.ZERO, Duration.ofMillis(200), x -> { });
       assertThatThrownBy(s::start)
-          .hasMessageContaining("never ready after 2 s: awaited a TCP connection to 127.0.0.1:1234")
+          .hasMessageContaining("never ready after 2 s: awaited a TCP connection to 127.0.0.1:")
+          .hasMessageContaining("(the sidecar's port 1234)")
           .hasMessageContaining("starting but never listening");
       s.close();
     }
