@@ -224,6 +224,27 @@ class DockerRuntimeIT {
     }
   }
 
+  @Test
+  void aStartSweepsContainersOfDeadOwnersOnThisHost() throws Exception {
+    Owner dead = new Owner(Owner.self().host(), 999_999_999L, 1L); // no such process
+    Owner foreign = new Owner("another-host", 999_999_998L, 1L);
+    String orphan = Docker.run("run", "-d", "--label", Owner.LABEL_APP + "=" + app, "--label", Owner.LABEL_OWNER + "=" + dead.id(),
+        "--label", Owner.LABEL_HOST + "=" + dead.host(), TestImages.BUSYBOX, "sleep", "600");
+    String elsewhere = Docker.run("run", "-d", "--label", Owner.LABEL_APP + "=" + app + "-x", "--label",
+        Owner.LABEL_OWNER + "=" + foreign.id(), "--label", Owner.LABEL_HOST + "=" + foreign.host(), TestImages.BUSYBOX, "sleep", "600");
+    try {
+      SidecarSpec spec = spec(Map.of(), "spark.sidecar.image", TestImages.BUSYBOX, "spark.sidecar.command", "sleep 60");
+      try (DockerRuntime runtime = new DockerRuntime(spec.settings())) {
+        SidecarInstance i = runtime.start(spec);
+        i.stop(Duration.ZERO);
+      }
+      assertThat(Docker.run("ps", "-aq", "--no-trunc", "--filter", "id=" + orphan)).as("orphan of a dead owner swept").isEmpty();
+      assertThat(Docker.run("ps", "-aq", "--no-trunc", "--filter", "id=" + elsewhere)).as("another host's container kept").isNotEmpty();
+    } finally {
+      Docker.run("rm", "-f", orphan, elsewhere);
+    }
+  }
+
   /** A stand-in executor JVM: starts one container, then waits to be killed. */
   public static final class ContainerOwner {
     public static void main(String[] args) throws Exception {
