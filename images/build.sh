@@ -33,3 +33,4 @@ build spark-sidecar/busybox-root:1 busybox-root
 build spark-sidecar/hello-server:1 hello-server
 build spark-sidecar/dd-cli:1 dd-cli
 build spark-sidecar/legacy-flags:1 legacy-flags
+build spark-sidecar/fruit-count:1 fruit-count

@@ -20,8 +20,12 @@ final class LocalCluster {
   private LocalCluster() {}
 
   static JavaSparkContext start(String name, Map<String, String> sidecar) {
+    return start(name, sidecar, "local-cluster[2,1,1024]");
+  }
+
+  static JavaSparkContext start(String name, Map<String, String> sidecar, String master) {
     SparkConf conf = new SparkConf()
-        .setMaster("local-cluster[2,1,1024]")
+        .setMaster(master)
         .setAppName(name)
         .set("spark.executor.memory", "512m")
         .set("spark.driver.host", "127.0.0.1")
@@ -33,6 +37,9 @@ final class LocalCluster {
         .set("spark.sidecar.stopTimeout", "2s")
         .set("spark.sidecar.health.interval", "1s");
     sidecar.forEach(conf::set);
+    if (sidecar.containsKey("spark.plugins") && sidecar.get("spark.plugins").isEmpty()) {
+      conf.remove("spark.plugins"); // a cluster without the plugin, for comparisons
+    }
     return new JavaSparkContext(conf);
   }
 

@@ -115,9 +115,37 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
 
   @Override
   public Handoff newHandoff() {
-    Handoff h = volume(settings.volumes().get(0)).newHandoff();
+    Volume v = volume(settings.volumes().get(0));
+    if (settings.protocol().equals("v1")) {
+      awaitAgent(v);
+    }
+    Handoff h = v.newHandoff();
     handoffs.incrementAndGet();
     return h;
+  }
+
+  /**
+   * A task retried right after its sidecar died must not fail again on the dead agent: wait
+   * (bounded by the readiness timeout) until the supervisor's restart brings an agent back; fail
+   * at once when the supervisor gave up. Costs two stats when the agent is alive.
+   */
+  private void awaitAgent(Volume v) {
+    long deadline = System.nanoTime() + settings.readiness().timeout().toNanos();
+    while (true) {
+      try {
+        v.awaitAgent(Duration.ofMillis(100));
+        return;
+      } catch (io.sparksidecar.protocol.HandoffException gone) {
+        Supervisor.Snapshot s = supervisor.snapshot();
+        if (s.state() == Supervisor.State.FAILED || s.state() == Supervisor.State.STOPPED) {
+          throw new SidecarException("the sidecar of executor " + executorId + " is " + s.state() + ": " + s.reason());
+        }
+        if (System.nanoTime() > deadline) {
+          throw new SidecarException("the protocol agent of executor " + executorId + " did not come back within "
+              + settings.readiness().timeout().toSeconds() + " s (" + s.state() + "): " + gone.getMessage());
+        }
+      }
+    }
   }
 
   @Override

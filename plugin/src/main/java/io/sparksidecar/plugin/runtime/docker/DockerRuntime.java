@@ -34,8 +34,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * no-new-privileges, a pids limit, ports published on 127.0.0.1 only, resource limits from the
  * profile or explicit keys. Labels name app, executor and owner; {@link Watchdog} removes the
  * containers of an owner that died, and every start first sweeps containers of dead owners on
- * this host. With {@code spark.sidecar.protocol=v1} the sh agent is bind-mounted and becomes the
- * entrypoint, so any image with {@code /bin/sh} serves the protocol unchanged.
+ * this host. With {@code spark.sidecar.protocol=v1} and a {@code spark.sidecar.command}, the sh
+ * agent is bind-mounted and becomes the entrypoint, so any image with {@code /bin/sh} serves the
+ * protocol unchanged; without a command the image is expected to run an agent itself.
  */
 public final class DockerRuntime implements SidecarRuntime {
   static final String AGENT_PATH = "/opt/spark-sidecar/sidecar-agent.sh";
@@ -63,11 +64,6 @@ public final class DockerRuntime implements SidecarRuntime {
 
   @Override
   public synchronized SidecarInstance start(SidecarSpec spec) {
-    if (!swept) {
-      swept = true;
-      Sweeper.removeOrphans(docker, owner.host());
-      Watchdog.ensureRunning(owner, settings);
-    }
     InspectImageResponse image = inspect(settings.image());
     String user = checkUser(image);
     CreateContainerCmd create = docker.createContainerCmd(settings.image())
@@ -77,18 +73,14 @@ public final class DockerRuntime implements SidecarRuntime {
         .withEnv(env(spec));
     List<Bind> binds = new ArrayList<>();
     spec.volumes().forEach((name, dir) -> binds.add(new Bind(dir.toString(), new Volume(settings.mountBase() + "/" + name))));
-    if (settings.protocol().equals("v1")) {
+    if (settings.protocol().equals("v1") && !settings.command().isEmpty()) {
+      // inject the sh agent: any image with /bin/sh then runs spark.sidecar.command per request
       binds.add(Bind.parse(agentScript(spec.workDir()) + ":" + AGENT_PATH + ":ro"));
       List<String> entry = new ArrayList<>(List.of("/bin/sh", AGENT_PATH, "--volume",
           settings.mountBase() + "/" + settings.volumes().get(0), "--concurrency", String.valueOf(settings.agentConcurrency()),
           "--grace-ms", String.valueOf(settings.stopTimeout().toMillis()), "--"));
       create.withEntrypoint(entry);
-      if (!settings.command().isEmpty()) {
-        create.withCmd(settings.command());
-      } else {
-        throw SidecarException.permanent(SidecarKeys.PROTOCOL.name() + "=v1 with the docker runtime needs "
-            + SidecarKeys.COMMAND.name() + ": the command the agent runs per request", null);
-      }
+      create.withCmd(settings.command());
     } else if (!settings.command().isEmpty()) {
       create.withCmd(settings.command());
     }
@@ -133,6 +125,17 @@ public final class DockerRuntime implements SidecarRuntime {
           + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
     }
     DockerInstance instance = new DockerInstance(docker, id, settings.ports());
+    if (!swept) {
+      // off the start's critical path (it competes for CPU with the executor start): the watchdog
+      // that removes this container if the executor dies, and the sweep of dead owners' containers
+      swept = true;
+      Thread t = new Thread(() -> {
+        Watchdog.ensureRunning(owner, settings);
+        Sweeper.removeOrphans(docker, owner.host());
+      }, "sidecar-docker-housekeeping");
+      t.setDaemon(true);
+      t.start();
+    }
     try {
       docker.startContainerCmd(id).exec();
     } catch (RuntimeException e) {

@@ -1,0 +1,143 @@
+package io.sparksidecar.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sparksidecar.plugin.SidecarDriverPlugin;
+import io.sparksidecar.plugin.Sidecars;
+import io.sparksidecar.plugin.runtime.Supervisor;
+import io.sparksidecar.protocol.Handoff;
+import io.sparksidecar.protocol.HandoffException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import scala.Tuple2;
+
+/**
+ * The reference scenarios on a real cluster with the example images (images/build.sh), asserted
+ * on real outputs; every test also checks that no container of its application is left.
+ */
+@Timeout(300)
+class ScenariosIT {
+
+  private static Map<String, String> dd() {
+    return Map.of("spark.sidecar.image", TestImages.DD_CLI, "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker");
+  }
+
+  @Test
+  void cliOnceCopiesAFileByteIdenticalWithItsLog() throws Exception {
+    String appId;
+    try (JavaSparkContext sc = LocalCluster.start("cli-once", dd())) {
+      appId = sc.sc().applicationId();
+      byte[] data = new byte[3 << 20];
+      new Random(5).nextBytes(data);
+      List<String> out = sc.parallelize(List.of(1), 1).map(i -> {
+        try (Handoff h = Sidecars.get().newHandoff()) {
+          h.writeInput("infile.csv", data).expectOutput("outfile.csv");
+          h.run(Duration.ofSeconds(60));
+          byte[] copy = h.readOutput("outfile.csv");
+          return java.util.Arrays.equals(copy, data) + "|" + h.log();
+        }
+      }).collect();
+      assertThat(out).singleElement().satisfies(r -> {
+        assertThat(r).startsWith("true|");
+        assertThat(r).contains("records in").contains("records out"); // dd's own report, from the container
+      });
+    }
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  @Test
+  void manyTasksShareOneSidecarConcurrently() throws Exception {
+    String appId;
+    Map<String, String> conf = new java.util.HashMap<>(dd());
+    conf.put("spark.sidecar.agent.concurrency", "4");
+    try (JavaSparkContext sc = LocalCluster.start("concurrent", conf, "local-cluster[1,4,2048]")) {
+      appId = sc.sc().applicationId();
+      List<String> out = sc.parallelize(IntStream.range(0, 32).boxed().toList(), 32).map(i -> {
+        String payload = "row-" + i + "\n".repeat(1 + i % 3);
+        try (Handoff h = Sidecars.get().newHandoff()) {
+          h.writeInput("infile.csv", payload.getBytes(StandardCharsets.UTF_8));
+          h.run(Duration.ofSeconds(60));
+          String back = new String(h.readOutput("outfile.csv"), StandardCharsets.UTF_8);
+          return back.equals(payload) ? Sidecars.get().executorId() : "WRONG " + back;
+        }
+      }).collect();
+      assertThat(out).hasSize(32).allMatch(e -> !e.startsWith("WRONG"));
+      assertThat(new java.util.HashSet<>(out)).as("one executor").hasSize(1);
+      assertThat(LocalCluster.containersOf(appId)).as("one shared sidecar").isEqualTo(1);
+    }
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  @Test
+  void fruitCountThroughSidecarsEqualsSparksOwnCount() throws Exception {
+    String[] fruit = {"apple", "banana", "cherry", "date", "elderberry", "fig", "grape", "Unknown"};
+    List<String> lines = new ArrayList<>(1_000_000);
+    Random random = new Random(11);
+    for (int i = 0; i < 1_000_000; i++) {
+      lines.add(fruit[random.nextInt(fruit.length)]);
+    }
+    String appId;
+    try (JavaSparkContext sc = LocalCluster.start("fruit-count", Map.of("spark.sidecar.image", "spark-sidecar/fruit-count:1",
+        "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker"))) {
+      appId = sc.sc().applicationId();
+      var words = sc.parallelize(lines, 8).cache();
+      Map<String, Long> sidecar = words.mapPartitionsToPair(part -> {
+        List<String> mine = new ArrayList<>();
+        part.forEachRemaining(mine::add);
+        try (Handoff h = Sidecars.get().newHandoff()) {
+          h.writeLines("fruit.txt", mine).expectOutput("counts.txt");
+          h.run(Duration.ofSeconds(120));
+          List<Tuple2<String, Long>> counts = new ArrayList<>();
+          for (String l : h.readLines("counts.txt")) {
+            String[] f = l.trim().split("\\s+");
+            counts.add(new Tuple2<>(f[1], Long.parseLong(f[0])));
+          }
+          return counts.iterator();
+        }
+      }).reduceByKey(Long::sum).collectAsMap();
+      JavaPairRDD<String, Long> spark = words.filter(w -> !w.equals("Unknown")).mapToPair(w -> new Tuple2<>(w, 1L));
+      Map<String, Long> expected = spark.reduceByKey(Long::sum).collectAsMap();
+      assertThat(sidecar).isEqualTo(expected).doesNotContainKey("Unknown").hasSize(7);
+      assertThat(sidecar.values().stream().mapToLong(Long::longValue).sum()).isGreaterThan(800_000);
+    }
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  @Test
+  void aSidecarKilledDuringATaskIsRestartedAndSparksRetryFinishesTheJob() throws Exception {
+    String appId;
+    Map<String, String> conf = Map.of("spark.sidecar.image", "spark-sidecar/busybox:1", "spark.sidecar.runtime", "docker",
+        "spark.sidecar.protocol", "v1", "spark.sidecar.command",
+        "sh -c 'if [ -e in/die ] && [ ! -e $SIDECAR_VOLUME_SHARED/died ]; then touch $SIDECAR_VOLUME_SHARED/died; kill -TERM 1; sleep 5; fi; cat in/data > out/data'",
+        "spark.sidecar.restart.backoff", "200ms", "spark.task.maxFailures", "4");
+    try (JavaSparkContext sc = LocalCluster.start("failure", conf)) {
+      appId = sc.sc().applicationId();
+      List<String> out = sc.parallelize(List.of("a", "b", "c", "d"), 4).map(s -> {
+        try (Handoff h = Sidecars.get().newHandoff()) {
+          h.writeInput("data", s.getBytes(StandardCharsets.UTF_8));
+          if (s.equals("c")) {
+            h.writeInput("die", new byte[0]); // the sidecar's PID 1 is terminated during this hand-off, once
+          }
+          h.run(Duration.ofSeconds(60));
+          return new String(h.readOutput("data"), StandardCharsets.UTF_8);
+        } catch (HandoffException e) {
+          throw new IllegalStateException("hand-off failed: " + e.getMessage(), e);
+        }
+      }).collect();
+      assertThat(out).containsExactly("a", "b", "c", "d");
+      long restarts = SidecarDriverPlugin.registry().totalRestarts();
+      assertThat(restarts).as("the driver's registry shows the restart").isGreaterThanOrEqualTo(1);
+      assertThat(SidecarDriverPlugin.registry().count(Supervisor.State.READY, System.currentTimeMillis())).isEqualTo(2);
+    }
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+}
