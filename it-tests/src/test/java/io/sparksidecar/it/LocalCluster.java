@@ -31,6 +31,8 @@ final class LocalCluster {
         .set("spark.driver.host", "127.0.0.1")
         .set("spark.driver.bindAddress", "127.0.0.1")
         .set("spark.ui.enabled", "false")
+        .set("spark.scheduler.minRegisteredResourcesRatio", "1.0") // schedule only once every executor is there
+        .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s")
         .set("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin")
         // the plugin and the task code of these tests travel as users ship theirs: as jars
         .set("spark.jars", System.getProperty("sidecar.jar") + "," + taskJar())

@@ -55,6 +55,64 @@ class ScenariosIT {
   }
 
   @Test
+  void fourExecutorsEachProcessOneRowInTheirOwnSidecar(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    String appId;
+    java.nio.file.Path saved = tmp.resolve("out");
+    try (JavaSparkContext sc = LocalCluster.start("parallel", dd(), "local-cluster[4,1,1024]")) {
+      appId = sc.sc().applicationId();
+      var rows = sc.parallelize(List.of("apple,1", "banana,2", "cherry,3", "date,4"), 1).repartition(4);
+      var done = rows.mapPartitions(part -> {
+        List<String> out = new ArrayList<>();
+        while (part.hasNext()) {
+          String row = part.next();
+          try (Handoff h = Sidecars.get().newHandoff()) {
+            h.writeInput("infile.csv", (row + "\n").getBytes(StandardCharsets.UTF_8)).expectOutput("outfile.csv");
+            h.run(Duration.ofSeconds(60));
+            out.add(new String(h.readOutput("outfile.csv"), StandardCharsets.UTF_8).trim() + "@" + Sidecars.get().executorId()
+                + "@" + Sidecars.get().status().instanceId());
+          }
+        }
+        return out.iterator();
+      }).cache();
+      List<String> results = done.collect();
+      assertThat(results).hasSize(4);
+      assertThat(results.stream().map(r -> r.substring(0, r.indexOf('@')))).containsExactlyInAnyOrder("apple,1", "banana,2",
+          "cherry,3", "date,4");
+      assertThat(results.stream().map(r -> r.split("@")[1]).distinct().count()).as("4 executors").isEqualTo(4);
+      assertThat(results.stream().map(r -> r.split("@")[2]).distinct().count()).as("4 distinct sidecars").isEqualTo(4);
+      assertThat(LocalCluster.containersOf(appId)).isEqualTo(4);
+      done.map(r -> r.substring(0, r.indexOf('@'))).saveAsTextFile(saved.toString());
+    }
+    List<String> files = new ArrayList<>();
+    try (var parts = java.nio.file.Files.list(saved)) {
+      for (java.nio.file.Path p : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+        files.addAll(java.nio.file.Files.readAllLines(p));
+      }
+    }
+    assertThat(files).containsExactlyInAnyOrder("apple,1", "banana,2", "cherry,3", "date,4");
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  @Test
+  void anUnchangedLegacyFlagImageServesHandOffsOneContainerEach() throws Exception {
+    String appId;
+    try (JavaSparkContext sc = LocalCluster.start("legacy", Map.of("spark.sidecar.image", TestImages.LEGACY_FLAGS,
+        "spark.sidecar.protocol", "legacy", "spark.sidecar.runtime", "docker"), "local-cluster[1,1,1024]")) {
+      appId = sc.sc().applicationId();
+      List<String> out = sc.parallelize(List.of("first,1", "second,2"), 2).map(row -> {
+        try (Handoff h = Sidecars.get().newHandoff()) {
+          h.writeInput("infile.csv", (row + "\n").getBytes(StandardCharsets.UTF_8)).expectOutput("outfile.csv");
+          h.run(Duration.ofSeconds(60));
+          return new String(h.readOutput("outfile.csv"), StandardCharsets.UTF_8).trim() + "|" + h.log().contains("legacy image");
+        }
+      }).collect();
+      assertThat(out).containsExactly("first,1|true", "second,2|true");
+      assertThat(SidecarDriverPlugin.registry().totalRestarts()).as("a fresh container per hand-off is no restart").isZero();
+    }
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  @Test
   void manyTasksShareOneSidecarConcurrently() throws Exception {
     String appId;
     Map<String, String> conf = new java.util.HashMap<>(dd());
