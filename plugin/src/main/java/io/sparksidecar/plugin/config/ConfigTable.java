@@ -19,8 +19,24 @@ public final class ConfigTable {
     return sb.append(END).toString();
   }
 
-  /** Prints the table, for pasting into the README. */
+  /** conf/spark-defaults.conf: every key with its default (commented out) and its documentation. */
+  public static String sparkDefaults() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# spark-sidecar: every spark.sidecar.* key with its default. Generated from SidecarKeys\n")
+        .append("# (ConfigTableTest checks it); uncomment and set what you need.\n#\n")
+        .append("# spark.plugins                      io.sparksidecar.plugin.SidecarPlugin\n")
+        .append("# spark.jars                         /path/to/spark-sidecar-plugin-<version>-shaded.jar\n");
+    for (ConfigKey<?> k : SidecarKeys.ALL) {
+      sb.append("\n# ").append(k.doc().replace("`", "")).append('\n')
+          .append("# ").append(String.format("%-34s %s", k.name(), k.defaultValue())).append('\n');
+    }
+    sb.append("\n# Environment variable NAME of the sidecar (any number of these).\n")
+        .append("# ").append(SidecarKeys.ENV_PREFIX).append("NAME                 value\n");
+    return sb.toString();
+  }
+
+  /** Prints the README table, or with "spark-defaults" the example conf. */
   public static void main(String[] args) {
-    System.out.println(markdown());
+    System.out.println(args.length > 0 && args[0].equals("spark-defaults") ? sparkDefaults() : markdown());
   }
 }

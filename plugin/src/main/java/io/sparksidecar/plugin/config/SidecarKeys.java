@@ -19,7 +19,7 @@ public final class SidecarKeys {
       "Where the sidecar runs: `docker`, `process` (a local child process), or `auto` (docker when an engine answers, else process: the embedded default).",
       Parsers.oneOf("auto", "docker", "process"));
   public static final ConfigKey<String> IMAGE = new ConfigKey<>(PREFIX + "image", "",
-      "Container image of the sidecar; required by the docker runtime. Images are never pulled implicitly when present locally.",
+      "Container image of the sidecar; required by the docker runtime. It must be present on each host's engine: it is not pulled.",
       Parsers.string());
   public static final ConfigKey<List<String>> COMMAND = new ConfigKey<>(PREFIX + "command", "",
       "Command line (quotes group words). Docker: replaces the image's CMD. Process: what runs; required.",

@@ -17,4 +17,15 @@ class ConfigTableTest {
             + "and paste the output between the config-table markers")
         .contains(ConfigTable.markdown());
   }
+
+  @Test
+  void exampleSparkDefaultsHasEveryKey() throws Exception {
+    String conf = Files.readString(Path.of("..", "conf", "spark-defaults.conf"));
+    assertThat(conf)
+        .as("conf/spark-defaults.conf is stale: regenerate it with ConfigTable spark-defaults")
+        .isEqualTo(ConfigTable.sparkDefaults());
+    for (ConfigKey<?> k : SidecarKeys.ALL) {
+      assertThat(conf).contains(k.name());
+    }
+  }
 }
