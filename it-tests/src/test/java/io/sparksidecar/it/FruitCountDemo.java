@@ -1,9 +1,6 @@
 package io.sparksidecar.it;
 
 import io.sparksidecar.plugin.SidecarDriverPlugin;
-import io.sparksidecar.plugin.Sidecars;
-import io.sparksidecar.protocol.Handoff;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,20 +37,8 @@ public final class FruitCountDemo {
     long t0 = System.nanoTime();
     try (JavaSparkContext sc = LocalCluster.start("fruit-count-demo", conf)) {
       var words = sc.parallelize(lines, 4);
-      Map<String, Long> counts = new TreeMap<>(words.mapPartitionsToPair(part -> {
-        List<String> mine = new ArrayList<>();
-        part.forEachRemaining(mine::add);
-        try (Handoff h = Sidecars.get().newHandoff()) {
-          h.writeLines("fruit.txt", mine).expectOutput("counts.txt");
-          h.run(Duration.ofMinutes(2));
-          List<Tuple2<String, Long>> out = new ArrayList<>();
-          for (String l : h.readLines("counts.txt")) {
-            String[] f = l.trim().split("\\s+");
-            out.add(new Tuple2<>(f[1], Long.parseLong(f[0])));
-          }
-          return out.iterator();
-        }
-      }).reduceByKey(Long::sum).collectAsMap());
+      Map<String, Long> counts = new TreeMap<>(words.mapPartitionsToPair(FruitCount::viaSidecar)
+          .reduceByKey(Long::sum).collectAsMap());
       Map<String, Long> spark = new TreeMap<>(words.filter(w -> !w.equals("Unknown")).mapToPair(w -> new Tuple2<>(w, 1L))
           .reduceByKey(Long::sum).collectAsMap());
       System.out.printf("%nfruit counted by the sidecars (1,000,000 lines, 'Unknown' dropped), %d ms:%n",

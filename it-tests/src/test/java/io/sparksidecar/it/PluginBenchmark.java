@@ -34,8 +34,18 @@ public final class PluginBenchmark {
 
   public static void main(String[] args) throws Exception {
     int rounds = Integer.getInteger("bench.rounds", 3);
-    startCost(rounds);
-    registryCpu();
+    String only = System.getProperty("bench.only", "");
+    if (only.isEmpty() || only.equals("start")) {
+      startCost(rounds);
+    }
+    if (only.isEmpty() || only.equals("registry")) {
+      registryCpu();
+    }
+    if (only.isEmpty() || only.equals("pipe")) {
+      pipeComparison(rounds, "docker", Map.of("spark.sidecar.image", "spark-sidecar/fruit-count:1", "spark.sidecar.runtime", "docker"));
+      pipeComparison(rounds, "process", Map.of("spark.sidecar.runtime", "process", "spark.sidecar.command",
+          "sh -c 'grep -v \"^Unknown$\" in/fruit.txt | sort | uniq -c > out/counts.txt'"));
+    }
     print();
   }
 
@@ -160,6 +170,58 @@ public final class PluginBenchmark {
         "target < 5 %; " + sent + " msgs in " + fmt(wall / 1e6) + " ms (paced loop incl. waiting: "
             + String.format(Locale.ROOT, "%.0f %%", 100.0 * cpuAll / wall) + ")");
     row("driver: status table for 10,000 executors", fmt(time(() -> registry.table(System.currentTimeMillis()))) + " ms", "");
+  }
+
+  /**
+   * The fruit count through sidecars (fruit-count image, one container per executor) next to
+   * RDD.pipe running the same per-partition command on the same file, on the same 2-executor
+   * cluster, alternating, median of rounds.
+   */
+  private static void pipeComparison(int rounds, String runtime, Map<String, String> sidecarConf) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("fruit", ".txt");
+    String[] fruit = {"apple", "banana", "cherry", "date", "elderberry", "fig", "grape", "Unknown"};
+    java.util.Random random = new java.util.Random(3);
+    try (var w = java.nio.file.Files.newBufferedWriter(file)) {
+      for (int i = 0; i < 4_000_000; i++) {
+        w.write(fruit[random.nextInt(fruit.length)]);
+        w.write('\n');
+      }
+    }
+    String count = "grep -v '^Unknown$' | sort | uniq -c";
+    double[] sidecar = new double[rounds];
+    double[] pipe = new double[rounds];
+    Map<String, String> conf = new HashMap<>(sidecarConf);
+    conf.put("spark.sidecar.protocol", "v1");
+    try (JavaSparkContext sc = LocalCluster.start("pipe-vs-sidecar", conf)) {
+      var lines = sc.textFile(file.toString(), 4);
+      for (int r = -1; r < rounds; r++) { // round -1 warms both paths up
+        long t = System.nanoTime();
+        Map<String, Long> a = lines.mapPartitionsToPair(FruitCount::viaSidecar).reduceByKey(Long::sum).collectAsMap();
+        double ms = (System.nanoTime() - t) / 1e6;
+        t = System.nanoTime();
+        Map<String, Long> b = lines.pipe(List.of("sh", "-c", count))
+            .mapPartitionsToPair(it -> {
+              List<String> all = new ArrayList<>();
+              it.forEachRemaining(all::add);
+              return FruitCount.parse(all).iterator();
+            }).reduceByKey(Long::sum).collectAsMap();
+        double pms = (System.nanoTime() - t) / 1e6;
+        if (!new java.util.TreeMap<>(a).equals(new java.util.TreeMap<>(b))) {
+          throw new IllegalStateException("sidecar and pipe counts differ: " + a + " vs " + b);
+        }
+        if (r >= 0) {
+          sidecar[r] = ms;
+          pipe[r] = pms;
+        }
+      }
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+    String how = runtime.equals("docker") ? "fruit-count container (busybox tools)" : "local process (host tools, as pipe)";
+    row("fruit count 4M lines, 2 executors, sidecar: " + runtime, fmt(median(sidecar)) + " ms", how);
+    row("fruit count 4M lines, 2 executors, RDD.pipe", fmt(median(pipe)) + " ms", "same command, same file, host tools");
+    row("sidecar (" + runtime + ") / pipe wall time", String.format(Locale.ROOT, "%.2f x", median(sidecar) / median(pipe)),
+        "target <= 1.1");
   }
 
   private static void handle(HashMap<String, String> msg, SidecarRegistry registry, FailurePolicy policy) {

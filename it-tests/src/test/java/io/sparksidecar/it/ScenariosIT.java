@@ -148,20 +148,7 @@ class ScenariosIT {
         "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker"))) {
       appId = sc.sc().applicationId();
       var words = sc.parallelize(lines, 8).cache();
-      Map<String, Long> sidecar = words.mapPartitionsToPair(part -> {
-        List<String> mine = new ArrayList<>();
-        part.forEachRemaining(mine::add);
-        try (Handoff h = Sidecars.get().newHandoff()) {
-          h.writeLines("fruit.txt", mine).expectOutput("counts.txt");
-          h.run(Duration.ofSeconds(120));
-          List<Tuple2<String, Long>> counts = new ArrayList<>();
-          for (String l : h.readLines("counts.txt")) {
-            String[] f = l.trim().split("\\s+");
-            counts.add(new Tuple2<>(f[1], Long.parseLong(f[0])));
-          }
-          return counts.iterator();
-        }
-      }).reduceByKey(Long::sum).collectAsMap();
+      Map<String, Long> sidecar = words.mapPartitionsToPair(FruitCount::viaSidecar).reduceByKey(Long::sum).collectAsMap();
       JavaPairRDD<String, Long> spark = words.filter(w -> !w.equals("Unknown")).mapToPair(w -> new Tuple2<>(w, 1L));
       Map<String, Long> expected = spark.reduceByKey(Long::sum).collectAsMap();
       assertThat(sidecar).isEqualTo(expected).doesNotContainKey("Unknown").hasSize(7);
