@@ -66,12 +66,25 @@ class SidecarClusterIT {
         try (Handoff h = Sidecars.get().newHandoff()) {
           h.writeLines("infile.csv", lines).expectOutput("outfile.csv");
           h.run(Duration.ofSeconds(60));
-          return h.readLines("outfile.csv").iterator();
+          String executor = Sidecars.get().executorId();
+          return h.readLines("outfile.csv").stream().map(l -> l + "@" + executor).iterator();
         }
       }).collect();
-      assertThat(out).containsExactlyInAnyOrder("APPLE", "BANANA", "CHERRY", "DATE");
+      assertThat(out.stream().map(o -> o.substring(0, o.indexOf('@')))).containsExactlyInAnyOrder("APPLE", "BANANA", "CHERRY", "DATE");
       assertThat(SidecarDriverPlugin.registry().entries(System.currentTimeMillis()))
-          .allMatch(e -> e.report().runtime().equals("process") && e.report().handoffs() >= 0);
+          .allMatch(e -> e.report().runtime().equals("process"));
+      // each executor's own metric registry counted exactly its hand-offs
+      Map<String, Long> expected = out.stream().collect(Collectors.groupingBy(o -> o.substring(o.indexOf('@') + 1),
+          Collectors.counting()));
+      List<String> metered = sc.parallelize(IntStream.range(0, 8).boxed().toList(), 8).map(i -> {
+        var source = org.apache.spark.SparkEnv.get().metricsSystem()
+            .getSourcesByName("plugin.io.sparksidecar.plugin.SidecarPlugin").head();
+        return Sidecars.get().executorId() + "=" + source.metricRegistry().getTimers().get("handoffs").getCount();
+      }).collect();
+      for (String m : metered) {
+        String[] kv = m.split("=");
+        assertThat(Long.parseLong(kv[1])).as("handoffs timer of executor %s", kv[0]).isEqualTo(expected.getOrDefault(kv[0], 0L));
+      }
     }
   }
 

@@ -32,6 +32,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
   private final Supervisor supervisor;
   private final Map<String, Volume> volumes = new LinkedHashMap<>();
   private final AtomicLong handoffs = new AtomicLong();
+  private volatile MeteredHandoff.Metrics metrics;
 
   ExecutorSidecar(String appId, String executorId, SidecarSettings settings, SidecarRuntime runtime, Path workDir,
       Consumer<Supervisor.Snapshot> listener) {
@@ -121,7 +122,13 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     }
     Handoff h = v.newHandoff();
     handoffs.incrementAndGet();
-    return h;
+    MeteredHandoff.Metrics m = metrics;
+    return m == null ? h : new MeteredHandoff(h, m);
+  }
+
+  /** Reports hand-off count, latency, failures and sizes to the executor's metric registry. */
+  void registerMetrics(com.codahale.metrics.MetricRegistry registry) {
+    metrics = MeteredHandoff.Metrics.register(registry);
   }
 
   /**

@@ -48,6 +48,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       }
       sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), reporter::changed);
       Sidecars.install(sidecar);
+      sidecar.registerMetrics(ctx.metricRegistry());
       // a SIGTERMed executor (Spark kills executors that way and does not call plugin shutdown then)
       // removes its sidecar itself; after SIGKILL the runtime's watchdog does it
       Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "sidecar-shutdown-" + executorId));

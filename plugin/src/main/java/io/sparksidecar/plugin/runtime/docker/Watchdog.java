@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.jar.JarFile;
 
 /**
- * A small detached JVM per executor that removes the executor's containers once the executor JVM
- * is gone, however it went (SIGKILL included): it polls the owner's pid and start time every
- * 500 ms, then removes every container labelled with that owner, and exits. Started by the first
- * container start of an executor; costs one small JVM (-Xmx24m, serial GC) per executor.
+ * A small detached JVM per executor that cleans up after the executor JVM once it is gone, however
+ * it went (SIGKILL included): it polls the owner's pid and start time every 500 ms, then removes
+ * every container labelled with that owner ({@code docker}) and kills the process trees listed in
+ * the pid file ({@code process} runtime), and exits. Started by an executor's first sidecar start;
+ * costs one small JVM (-Xmx24m, serial GC) per executor.
+ *
+ * <p>Arguments: {@code <owner id> [docker <host> <api version>] [pids <file>]}.
  */
 public final class Watchdog {
   private static volatile boolean started;
@@ -21,29 +24,71 @@ public final class Watchdog {
     while (owner.alive()) {
       Thread.sleep(500);
     }
-    try (DockerClient docker = DockerClients.create(args[1], args[2])) {
-      int n = Sweeper.removeOwnedBy(docker, owner.id());
-      System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; removed " + n + " container(s)");
+    for (int i = 1; i < args.length; i++) {
+      if (args[i].equals("docker")) {
+        try (DockerClient docker = DockerClients.create(args[i + 1], args[i + 2])) {
+          int n = Sweeper.removeOwnedBy(docker, owner.id());
+          System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; removed " + n + " container(s)");
+        }
+        i += 2;
+      } else if (args[i].equals("pids")) {
+        int n = killListed(Path.of(args[++i]));
+        System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; killed " + n + " process sidecar(s)");
+      }
     }
   }
 
-  /** Starts this JVM's watchdog once; a failure to start it is reported, not fatal. */
-  static synchronized void ensureRunning(Owner owner, SidecarSettings settings) {
+  /** Kills every still-running process tree listed as {@code <pid> <start millis>} lines. */
+  private static int killListed(Path file) throws java.io.IOException {
+    int n = 0;
+    if (!java.nio.file.Files.exists(file)) {
+      return 0;
+    }
+    for (String line : java.nio.file.Files.readAllLines(file)) {
+      String[] f = line.trim().split(" ");
+      if (f.length != 2) {
+        continue;
+      }
+      Owner process = new Owner(Owner.hostName(), Long.parseLong(f[0]), Long.parseLong(f[1]));
+      if (process.alive()) {
+        ProcessHandle.of(process.pid()).ifPresent(h -> {
+          h.descendants().forEach(ProcessHandle::destroyForcibly);
+          h.destroyForcibly();
+        });
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Starts this JVM's watchdog for the docker runtime once; a failure to start it is reported, not fatal. */
+  static void ensureRunning(Owner owner, SidecarSettings settings) {
+    ensureRunning(owner, List.of("docker", settings.dockerHost(), settings.dockerApiVersion()));
+  }
+
+  /** Starts this JVM's watchdog for process sidecars listed in {@code pidFile} once. */
+  public static void ensureRunningForProcesses(Path pidFile) {
+    ensureRunning(Owner.self(), List.of("pids", pidFile.toAbsolutePath().toString()));
+  }
+
+  private static synchronized void ensureRunning(Owner owner, List<String> what) {
     if (started) {
       return;
     }
     started = true;
     try {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      new ProcessBuilder(java.toString(), "-Xmx24m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
-          "-cp", classpath(), Watchdog.class.getName(), owner.id(), settings.dockerHost(), settings.dockerApiVersion())
+      List<String> argv = new java.util.ArrayList<>(List.of(java.toString(), "-Xmx24m", "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", classpath(), Watchdog.class.getName(), owner.id()));
+      argv.addAll(what);
+      new ProcessBuilder(argv)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("sidecar-watchdog.log")))
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .start();
     } catch (Exception e) {
-      System.err.println("spark-sidecar: cannot start the container watchdog (containers of a killed executor are then"
-          + " removed by the next executor start on this host): " + e);
+      System.err.println("spark-sidecar: cannot start the watchdog (sidecars of a killed executor are then left to the"
+          + " next executor start on this host): " + e);
     }
   }
 

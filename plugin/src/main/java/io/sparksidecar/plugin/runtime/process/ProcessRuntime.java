@@ -67,10 +67,28 @@ public final class ProcessRuntime implements SidecarRuntime {
     spec.volumes().forEach((name, path) -> env.put("SIDECAR_VOLUME_" + name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_"),
         path.toString()));
     try {
-      return new ProcessInstance(pb.start(), log);
+      Process p = pb.start();
+      recordForWatchdog(spec.workDir(), p);
+      return new ProcessInstance(p, log);
     } catch (IOException e) {
       throw new SidecarException("cannot start sidecar command " + s.command() + " (" + SidecarKeys.COMMAND.name()
           + ") in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Lists the sidecar's pid and start time for the watchdog, which kills it if the executor JVM
+   * dies without stopping it (SIGKILL). Best effort: a failure here is reported, not fatal.
+   */
+  private static void recordForWatchdog(Path workDir, Process p) {
+    Path pids = workDir.resolve("sidecar-pids");
+    try {
+      long start = p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
+      Files.writeString(pids, p.pid() + " " + start + "\n", java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      io.sparksidecar.plugin.runtime.docker.Watchdog.ensureRunningForProcesses(pids);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("spark-sidecar: cannot register process sidecar " + p.pid() + " with the watchdog: " + e);
     }
   }
 
