@@ -181,7 +181,13 @@ class ScenariosIT {
       assertThat(out).containsExactly("a", "b", "c", "d");
       long restarts = SidecarDriverPlugin.registry().totalRestarts();
       assertThat(restarts).as("the driver's registry shows the restart").isGreaterThanOrEqualTo(1);
-      assertThat(SidecarDriverPlugin.registry().count(Supervisor.State.READY, System.currentTimeMillis())).isEqualTo(2);
+      // the restarted executor's READY report may still be on its way: wait for it, bounded
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (SidecarDriverPlugin.registry().count(Supervisor.State.READY, System.currentTimeMillis()) < 2) {
+        assertThat(System.currentTimeMillis()).as("both sidecars READY again:%n%s", SidecarDriverPlugin.statusReport())
+            .isLessThan(deadline);
+        Thread.sleep(100);
+      }
     }
     LocalCluster.awaitNoContainers(appId, 30_000);
   }

@@ -79,7 +79,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
               report.snapshot().reason());
         }
         act(policy.decide(previous, report), report);
-        return HealthReport.ACK;
+        return HealthReport.expectsReply(message) ? HealthReport.ACK : null; // send() must not be answered
       }
       LOG.warn("spark-sidecar: ignoring unknown message {}", message == null ? null : message.getClass());
       return null;

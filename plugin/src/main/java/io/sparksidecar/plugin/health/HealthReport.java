@@ -31,8 +31,16 @@ public record HealthReport(String executorId, String host, String runtime, Super
   }
 
   public HashMap<String, String> toWire() {
+    return toWire(false);
+  }
+
+  /** The wire form; {@code expectReply} marks the registration sent by {@code ask}, the only one answered. */
+  public HashMap<String, String> toWire(boolean expectReply) {
     HashMap<String, String> m = new HashMap<>();
     m.put("kind", KIND);
+    if (expectReply) {
+      m.put("reply", "true");
+    }
     m.put("executor", executorId);
     m.put("host", host);
     m.put("runtime", runtime);
@@ -46,6 +54,11 @@ public record HealthReport(String executorId, String host, String runtime, Super
     m.put("handoffs", String.valueOf(handoffs));
     m.put("sent", String.valueOf(sentMillis));
     return m;
+  }
+
+  /** True when {@code message} was sent with {@code ask} and expects an answer. */
+  public static boolean expectsReply(Object message) {
+    return message instanceof Map<?, ?> m && "true".equals(m.get("reply"));
   }
 
   /** The report in {@code message}, or null when it is not one of ours. */

@@ -67,7 +67,7 @@ public final class HealthReporter implements AutoCloseable {
       }
       try {
         if (!registered) {
-          ctx.ask(toReport.apply(s).toWire()); // bounded by spark.rpc.askTimeout, on this thread only
+          ctx.ask(toReport.apply(s).toWire(true)); // bounded by spark.rpc.askTimeout, on this thread only
           registered = true;
         } else {
           ctx.send(toReport.apply(s).toWire());

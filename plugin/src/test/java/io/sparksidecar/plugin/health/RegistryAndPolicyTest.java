@@ -42,6 +42,9 @@ class RegistryAndPolicyTest {
     Object back = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())).readObject();
     assertThat(HealthReport.fromWire(back)).isEqualTo(r);
     assertThat(HealthReport.fromWire("something else")).isNull();
+    assertThat(HealthReport.expectsReply(r.toWire(true))).isTrue();
+    assertThat(HealthReport.expectsReply(wire)).isFalse();
+    assertThat(HealthReport.fromWire(r.toWire(true))).isEqualTo(r);
   }
 
   @Test
