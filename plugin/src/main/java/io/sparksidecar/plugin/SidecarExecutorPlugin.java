@@ -31,6 +31,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
 
   @Override
   public void init(PluginContext ctx, Map<String, String> extraConf) {
+    long t0 = System.nanoTime();
     try {
       executorId = ctx.executorID();
       SidecarSettings settings = SidecarSettings.from(extraConf);
@@ -53,7 +54,8 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       // removes its sidecar itself; after SIGKILL the runtime's watchdog does it
       Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "sidecar-shutdown-" + executorId));
       sidecar.start();
-      LOG.info("spark-sidecar: executor {} sidecar ready ({}, {})", executorId, runtime.name(), sidecar.status().instanceId());
+      LOG.info("spark-sidecar: executor {} sidecar ready in {} ms ({}, {})", executorId, (System.nanoTime() - t0) / 1_000_000,
+          runtime.name(), sidecar.status().instanceId());
     } catch (SidecarException e) {
       fail(e);
     } catch (RuntimeException e) {

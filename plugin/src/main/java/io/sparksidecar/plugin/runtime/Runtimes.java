@@ -14,15 +14,18 @@ public final class Runtimes {
     switch (s.runtime()) {
       case "process":
         return new ProcessRuntime();
-      case "docker":
-        if (!DockerRuntime.engineReachable(s)) {
+      case "docker": {
+        DockerRuntime docker = DockerRuntime.connect(s);
+        if (docker == null) {
           throw SidecarException.permanent("no Docker engine answers at " + s.dockerHost() + " ("
               + SidecarKeys.DOCKER_HOST.name() + ") and " + SidecarKeys.RUNTIME.name() + "=docker", null);
         }
-        return new DockerRuntime(s);
+        return docker;
+      }
       default:
-        if (!s.image().isEmpty() && DockerRuntime.engineReachable(s)) {
-          return new DockerRuntime(s);
+        DockerRuntime docker = s.image().isEmpty() ? null : DockerRuntime.connect(s);
+        if (docker != null) {
+          return docker;
         }
         if (!s.command().isEmpty()) {
           return new ProcessRuntime();

@@ -48,13 +48,18 @@ public final class DockerRuntime implements SidecarRuntime {
   private boolean swept;
 
   public DockerRuntime(SidecarSettings settings) {
-    this.settings = settings;
-    this.docker = DockerClients.create(settings.dockerHost(), settings.dockerApiVersion());
+    this(settings, DockerClients.create(settings.dockerHost(), settings.dockerApiVersion()));
   }
 
-  /** True when a Docker engine answers at the configured host. */
-  public static boolean engineReachable(SidecarSettings settings) {
-    return DockerClients.reachable(settings.dockerHost(), settings.dockerApiVersion());
+  private DockerRuntime(SidecarSettings settings, DockerClient docker) {
+    this.settings = settings;
+    this.docker = docker;
+  }
+
+  /** A runtime on the engine at the configured host if it answers a ping, else {@code null}. */
+  public static DockerRuntime connect(SidecarSettings settings) {
+    DockerClient docker = DockerClients.connect(settings.dockerHost(), settings.dockerApiVersion());
+    return docker == null ? null : new DockerRuntime(settings, docker);
   }
 
   @Override
