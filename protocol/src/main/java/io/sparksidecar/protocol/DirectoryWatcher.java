@@ -34,11 +34,6 @@ public final class DirectoryWatcher implements AutoCloseable {
     this.service = ws;
   }
 
-  /** True when file-system events are delivered; false means polling only. */
-  public boolean eventDriven() {
-    return service != null;
-  }
-
   /**
    * Waits at most {@code pollMillis} for events. Returns the names seen, or {@code null} for
    * "rescan" (timeout, overflow, no event support).

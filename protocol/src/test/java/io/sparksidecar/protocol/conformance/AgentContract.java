@@ -251,17 +251,14 @@ public abstract class AgentContract {
     volume.awaitAgent(Duration.ofSeconds(30));
     try (Handoff h = volume.newHandoff()) {
       h.writeInput("mode", utf8("sleep")).writeInput("seconds", utf8("30")).start();
-      Path pidFile = volumeDir.resolve("requests").resolve(h.id()).resolve("out").resolve(".pid");
-      await(() -> Files.exists(pidFile), 20_000, "the command started");
-      long commandPid = Long.parseLong(Files.readString(pidFile).trim());
+      long commandPid = commandPid(volumeDir.resolve("requests").resolve(h.id()));
       agent.terminate();
       assertThatThrownBy(() -> h.await(Duration.ofSeconds(30)))
           .isInstanceOf(HandoffException.class)
           .hasMessageContaining(h.id())
           .hasMessageContaining("the agent stopped: the agent was terminated by a signal");
       assertThat(agent.awaitExit(10_000)).isTrue();
-      await(() -> !ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false), 5_000,
-          "the agent killed its command on the way out");
+      awaitGone(commandPid, "the agent killed its command on the way out");
     }
   }
 
@@ -277,8 +274,7 @@ public abstract class AgentContract {
       long commandPid = Long.parseLong(Files.readString(reqDir.resolve("out").resolve(".pid")).trim());
       client.destroyForcibly().waitFor();
       assertThat(agent.awaitExit(10_000)).as("agent stopped after the client died").isTrue();
-      await(() -> !ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false), 5_000,
-          "the command " + commandPid + " was killed");
+      awaitGone(commandPid, "the command " + commandPid + " was killed");
       assertThat(reqDir).doesNotExist();
       assertThat(volumeDir.resolve("queue")).isEmptyDirectory();
       assertThat(Marker.read(volumeDir.resolve("agent").resolve("stopped")).get("reason")).contains("client");
@@ -295,17 +291,14 @@ public abstract class AgentContract {
     try (Handoff h = volume.newHandoff()) {
       h.writeInput("mode", utf8("sleep")).writeInput("seconds", utf8("30")).start();
       reqDir = volumeDir.resolve("requests").resolve(h.id());
-      Path pidFile = reqDir.resolve("out").resolve(".pid");
-      await(() -> Files.exists(pidFile), 20_000, "the command started");
-      commandPid = Long.parseLong(Files.readString(pidFile).trim());
+      commandPid = commandPid(reqDir);
       assertThatThrownBy(() -> h.await(Duration.ofMillis(300)))
           .isInstanceOf(HandoffException.class)
           .hasMessageContaining("timed out after 300 ms")
           .hasMessageContaining(h.id());
     }
     assertThat(reqDir).doesNotExist();
-    await(() -> !ProcessHandle.of(commandPid).map(ProcessHandle::isAlive).orElse(false), 5_000,
-        "the timed-out command was killed");
+    awaitGone(commandPid, "the timed-out command was killed");
     assertThat(volumeDir.resolve("done")).isEmptyDirectory();
   }
 
@@ -397,6 +390,17 @@ public abstract class AgentContract {
     assertThat(agent.awaitExit(10_000)).as("legacy agent exits after close_flag").isTrue();
     assertThat(volumeDir.resolve("data")).doesNotExist();
     assertThat(volumeDir.resolve("result")).doesNotExist();
+  }
+
+  /** The pid the suite's sleeping command wrote once it started (waits for it). */
+  private long commandPid(Path requestDir) throws Exception {
+    Path pidFile = requestDir.resolve("out").resolve(".pid");
+    await(() -> Files.exists(pidFile), 20_000, "the command started");
+    return Long.parseLong(Files.readString(pidFile).trim());
+  }
+
+  private static void awaitGone(long pid, String what) throws InterruptedException {
+    await(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), 5_000, what);
   }
 
   private Marker awaitDone(String id) throws Exception {

@@ -25,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -241,9 +240,5 @@ public final class DockerRuntime implements SidecarRuntime {
     } catch (IOException ignored) {
       // nothing to release
     }
-  }
-
-  Map<String, String> labelsFor(SidecarSpec spec) {
-    return owner.labels(spec.appId(), spec.executorId(), VERSION);
   }
 }
