@@ -102,7 +102,13 @@ public final class SidecarKeys {
   public static final ConfigKey<Duration> STOP_TIMEOUT = new ConfigKey<>(PREFIX + "stopTimeout", "10s",
       "Grace period between SIGTERM and SIGKILL when a sidecar is stopped.", Parsers.duration());
   public static final ConfigKey<String> DOCKER_HOST = new ConfigKey<>(PREFIX + "docker.host", "unix:///var/run/docker.sock",
-      "Docker engine endpoint.", Parsers.string());
+      "Docker engine endpoint: `unix:///path/to/docker.sock`, `tcp://host:port` or `https://host:port`.",
+      raw -> {
+        if (!raw.matches("unix:///.+|(tcp|http|https)://[^/\\s]+(:\\d+)?/?")) {
+          throw new IllegalArgumentException("must be unix:///path or tcp://host:port");
+        }
+        return raw;
+      });
   public static final ConfigKey<String> DOCKER_API_VERSION = new ConfigKey<>(PREFIX + "docker.apiVersion", "1.41",
       "Docker API version to speak (1.41 = Engine 20.10, the oldest supported).",
       raw -> {
@@ -111,6 +117,9 @@ public final class SidecarKeys {
         }
         return raw;
       });
+  public static final ConfigKey<String> DOCKER_CLIENT = new ConfigKey<>(PREFIX + "docker.client", "auto",
+      "How to talk to the engine: `builtin` (JDK sockets; UNIX socket or plain TCP; starts sidecars fastest), `docker-java` (also TLS, via DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) or `auto` (builtin unless the endpoint needs TLS).",
+      Parsers.oneOf("auto", "builtin", "docker-java"));
   public static final ConfigKey<String> PROCESS_ARCHIVE = new ConfigKey<>(PREFIX + "process.archive", "",
       "Process runtime: the name under which an archive shipped with spark.archives is unpacked (e.g. `env` for `env.tar.gz#env`); the command runs in it with its bin/ first on PATH.",
       Parsers.string());
@@ -121,5 +130,5 @@ public final class SidecarKeys {
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_BACKOFF, FAILURE_POLICY,
-      HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, PROCESS_ARCHIVE, AGENT_CONCURRENCY);
+      HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, PROCESS_ARCHIVE, AGENT_CONCURRENCY);
 }

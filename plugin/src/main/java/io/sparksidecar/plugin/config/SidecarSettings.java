@@ -37,6 +37,7 @@ public record SidecarSettings(
     Duration stopTimeout,
     String dockerHost,
     String dockerApiVersion,
+    String dockerClient,
     String processArchive,
     int agentConcurrency) {
 
@@ -114,7 +115,7 @@ public record SidecarSettings(
         HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), NETWORK.get(conf),
         PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),
         HEALTH_INTERVAL.get(conf), HEALTH_STALE.get(conf), STOP_TIMEOUT.get(conf), DOCKER_HOST.get(conf),
-        DOCKER_API_VERSION.get(conf), PROCESS_ARCHIVE.get(conf), AGENT_CONCURRENCY.get(conf));
+        DOCKER_API_VERSION.get(conf), DOCKER_CLIENT.get(conf), PROCESS_ARCHIVE.get(conf), AGENT_CONCURRENCY.get(conf));
   }
 
   private static Readiness readiness(Map<String, String> conf, String protocol, List<Integer> ports) {

@@ -1,34 +1,22 @@
 package io.sparksidecar.plugin.runtime.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.Ports;
+import io.sparksidecar.plugin.SidecarException;
 import io.sparksidecar.plugin.runtime.InstanceStatus;
 import io.sparksidecar.plugin.runtime.SidecarInstance;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 
 /** One sidecar container. */
 final class DockerInstance implements SidecarInstance {
-  private final DockerClient docker;
+  private final Engine engine;
   private final String id;
-  private final List<Integer> ports;
   private volatile Map<Integer, Integer> hostPorts;
   private volatile boolean removed;
 
-  DockerInstance(DockerClient docker, String id, List<Integer> ports) {
-    this.docker = docker;
+  DockerInstance(Engine engine, String id) {
+    this.engine = engine;
     this.id = id;
-    this.ports = ports;
   }
 
   @Override
@@ -41,31 +29,22 @@ final class DockerInstance implements SidecarInstance {
     if (removed) {
       return InstanceStatus.exited(-1, false);
     }
-    try {
-      InspectContainerResponse.ContainerState s = docker.inspectContainerCmd(id).exec().getState();
-      if (Boolean.TRUE.equals(s.getRunning())) {
-        String health = s.getHealth() == null || s.getHealth().getStatus() == null ? "none" : s.getHealth().getStatus();
-        return InstanceStatus.alive(health);
-      }
-      Long exit = s.getExitCodeLong();
-      return InstanceStatus.exited(exit == null ? -1 : exit.intValue(), Boolean.TRUE.equals(s.getOOMKilled()));
-    } catch (NotFoundException e) {
+    Optional<ContainerState> s = engine.inspect(id);
+    if (s.isEmpty()) {
       return InstanceStatus.exited(-1, false);
     }
+    if (hostPorts == null && s.get().running()) {
+      hostPorts = s.get().hostPorts(); // published once running; the readiness checks need them
+    }
+    return s.get().running() ? InstanceStatus.alive(s.get().health())
+        : InstanceStatus.exited(s.get().exitCode(), s.get().oomKilled());
   }
 
   @Override
   public int hostPort(int containerPort) {
     Map<Integer, Integer> map = hostPorts;
     if (map == null) {
-      map = new HashMap<>();
-      Map<ExposedPort, Ports.Binding[]> bindings = docker.inspectContainerCmd(id).exec().getNetworkSettings().getPorts().getBindings();
-      for (int p : ports) {
-        Ports.Binding[] b = bindings.get(ExposedPort.tcp(p));
-        if (b != null && b.length > 0 && b[0].getHostPortSpec() != null) {
-          map.put(p, Integer.parseInt(b[0].getHostPortSpec()));
-        }
-      }
+      map = engine.inspect(id).map(ContainerState::hostPorts).orElse(Map.of());
       hostPorts = map;
     }
     return map.getOrDefault(containerPort, containerPort);
@@ -73,21 +52,7 @@ final class DockerInstance implements SidecarInstance {
 
   @Override
   public String logTail(int lines) {
-    StringBuilder sb = new StringBuilder();
-    try {
-      docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(lines)
-          .exec(new ResultCallback.Adapter<Frame>() {
-            @Override
-            public void onNext(Frame frame) {
-              sb.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-            }
-          }).awaitCompletion(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      return sb.toString();
-    }
-    return sb.toString().stripTrailing();
+    return engine.logTail(id, lines);
   }
 
   @Override
@@ -96,17 +61,11 @@ final class DockerInstance implements SidecarInstance {
       return;
     }
     try {
-      docker.stopContainerCmd(id).withTimeout((int) Math.max(0, grace.toSeconds())).exec();
-    } catch (NotModifiedException | NotFoundException e) {
-      // already stopped or gone
-    } catch (RuntimeException e) {
+      engine.stop(id, grace);
+    } catch (SidecarException e) {
       // fall through to the forced removal
     }
-    try {
-      docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-    } catch (NotFoundException e) {
-      // gone already
-    }
+    engine.remove(id);
     removed = true;
   }
 }

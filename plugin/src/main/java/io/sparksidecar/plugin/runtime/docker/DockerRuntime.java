@@ -1,17 +1,5 @@
 package io.sparksidecar.plugin.runtime.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerCmd;
-import com.github.dockerjava.api.command.InspectImageResponse;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.DeviceRequest;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
-import com.github.dockerjava.api.model.Volume;
 import io.sparksidecar.plugin.SidecarException;
 import io.sparksidecar.plugin.config.SidecarKeys;
 import io.sparksidecar.plugin.config.SidecarSettings;
@@ -25,10 +13,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Runs the sidecar as a container through docker-java. Hardened by default: a numeric non-root
+ * Runs the sidecar as a container through an {@link Engine} client (the built-in one on UNIX
+ * sockets and plain TCP, docker-java for TLS; see {@link Engines}). Hardened by default: a numeric non-root
  * user (refused otherwise unless {@code spark.sidecar.allowRoot}), all capabilities dropped,
  * no-new-privileges, a pids limit, ports published on 127.0.0.1 only, resource limits from the
  * profile or explicit keys. Labels name app, executor and owner; {@link Watchdog} removes the
@@ -41,24 +31,30 @@ public final class DockerRuntime implements SidecarRuntime {
   static final String AGENT_PATH = "/opt/spark-sidecar/sidecar-agent.sh";
   static final String VERSION = "0.1.0";
 
-  private final DockerClient docker;
+  private final Engine engine;
   private final SidecarSettings settings;
   private final Owner owner = Owner.self();
   private boolean swept;
 
+  /** A runtime on the configured engine; nothing is contacted until {@link #start}. */
   public DockerRuntime(SidecarSettings settings) {
-    this(settings, DockerClients.create(settings.dockerHost(), settings.dockerApiVersion()));
+    this(settings, Engines.create(settings.dockerClient(), settings.dockerHost(), settings.dockerApiVersion()));
   }
 
-  private DockerRuntime(SidecarSettings settings, DockerClient docker) {
+  private DockerRuntime(SidecarSettings settings, Engine engine) {
     this.settings = settings;
-    this.docker = docker;
+    this.engine = engine;
   }
 
   /** A runtime on the engine at the configured host if it answers a ping, else {@code null}. */
   public static DockerRuntime connect(SidecarSettings settings) {
-    DockerClient docker = DockerClients.connect(settings.dockerHost(), settings.dockerApiVersion());
-    return docker == null ? null : new DockerRuntime(settings, docker);
+    Engine engine = Engines.connect(settings.dockerClient(), settings.dockerHost(), settings.dockerApiVersion());
+    return engine == null ? null : new DockerRuntime(settings, engine);
+  }
+
+  /** "builtin" or "docker-java": the engine client in use. */
+  public String client() {
+    return engine.client();
   }
 
   @Override
@@ -68,81 +64,29 @@ public final class DockerRuntime implements SidecarRuntime {
 
   @Override
   public synchronized SidecarInstance start(SidecarSpec spec) {
-    InspectImageResponse image = inspect(settings.image());
-    String user = checkUser(image);
-    CreateContainerCmd create = docker.createContainerCmd(settings.image())
-        .withName(containerName(spec))
-        .withLabels(owner.labels(spec.appId(), spec.executorId(), VERSION))
-        .withUser(user)
-        .withEnv(env(spec));
-    List<Bind> binds = new ArrayList<>();
-    spec.volumes().forEach((name, dir) -> binds.add(new Bind(dir.toString(), new Volume(settings.mountBase() + "/" + name))));
-    if (settings.protocol().equals("v1") && !settings.command().isEmpty()) {
-      // inject the sh agent: any image with /bin/sh then runs spark.sidecar.command per request
-      binds.add(Bind.parse(agentScript(spec.workDir()) + ":" + AGENT_PATH + ":ro"));
-      List<String> entry = new ArrayList<>(List.of("/bin/sh", AGENT_PATH, "--volume",
-          settings.mountBase() + "/" + settings.volumes().get(0), "--concurrency", String.valueOf(settings.agentConcurrency()),
-          "--grace-ms", String.valueOf(settings.stopTimeout().toMillis()), "--"));
-      create.withEntrypoint(entry);
-      create.withCmd(settings.command());
-    } else if (!settings.command().isEmpty()) {
-      create.withCmd(settings.command());
-    }
-    HostConfig host = HostConfig.newHostConfig()
-        .withBinds(binds)
-        .withGroupAdd(volumeGroups(spec))
-        .withCapDrop(Capability.ALL)
-        .withSecurityOpts(List.of("no-new-privileges"))
-        .withPidsLimit((long) settings.pidsLimit())
-        .withNetworkMode(settings.network())
-        .withInit(false);
-    if (settings.network().equals("bridge") && !settings.ports().isEmpty()) {
-      Ports bindings = new Ports();
-      List<ExposedPort> exposed = new ArrayList<>();
-      for (int p : settings.ports()) {
-        ExposedPort e = ExposedPort.tcp(p);
-        exposed.add(e);
-        bindings.bind(e, Ports.Binding.bindIp("127.0.0.1")); // a free host port, loopback only
-      }
-      create.withExposedPorts(exposed);
-      host.withPortBindings(bindings);
-    }
-    SidecarSettings.Resources r = settings.resources();
-    if (r.cpus() > 0) {
-      host.withNanoCPUs((long) (r.cpus() * 1e9));
-    }
-    if (r.memoryBytes() > 0) {
-      host.withMemory(r.memoryBytes()).withMemorySwap(r.memoryBytes());
-    }
-    if (r.shmBytes() > 0) {
-      host.withShmSize(r.shmBytes());
-    }
-    if (r.gpus() > 0) {
-      host.withDeviceRequests(List.of(new DeviceRequest().withCount(r.gpus()).withCapabilities(List.of(List.of("gpu")))));
-    }
-    create.withHostConfig(host);
+    String user = checkUser(imageUser(settings.image()));
     String id;
     try {
-      id = create.exec().getId();
-    } catch (RuntimeException e) {
+      id = engine.create(containerSpec(spec, user));
+    } catch (SidecarException e) {
       throw SidecarException.permanent("cannot create a container from image " + settings.image() + " ("
           + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
     }
-    DockerInstance instance = new DockerInstance(docker, id, settings.ports());
+    DockerInstance instance = new DockerInstance(engine, id);
     if (!swept) {
       // off the start's critical path (it competes for CPU with the executor start): the watchdog
       // that removes this container if the executor dies, and the sweep of dead owners' containers
       swept = true;
       Thread t = new Thread(() -> {
         Watchdog.ensureRunning(owner, settings);
-        Sweeper.removeOrphans(docker, owner.host());
+        Sweeper.removeOrphans(engine, owner.host());
       }, "sidecar-docker-housekeeping");
       t.setDaemon(true);
       t.start();
     }
     try {
-      docker.startContainerCmd(id).exec();
-    } catch (RuntimeException e) {
+      engine.start(id);
+    } catch (SidecarException e) {
       String tail = instance.logTail(20);
       instance.stop(java.time.Duration.ZERO);
       throw new SidecarException("cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
@@ -151,22 +95,40 @@ public final class DockerRuntime implements SidecarRuntime {
     return instance;
   }
 
-  private InspectImageResponse inspect(String image) {
+  /** The hardened container for this executor: non-root user, no capabilities, loopback-only ports, limits. */
+  ContainerSpec containerSpec(SidecarSpec spec, String user) {
+    List<String> binds = new ArrayList<>();
+    spec.volumes().forEach((name, dir) -> binds.add(dir + ":" + settings.mountBase() + "/" + name));
+    List<String> entrypoint = List.of();
+    if (settings.protocol().equals("v1") && !settings.command().isEmpty()) {
+      // inject the sh agent: any image with /bin/sh then runs spark.sidecar.command per request
+      binds.add(agentScript(spec.workDir()) + ":" + AGENT_PATH + ":ro");
+      entrypoint = List.of("/bin/sh", AGENT_PATH, "--volume", settings.mountBase() + "/" + settings.volumes().get(0),
+          "--concurrency", String.valueOf(settings.agentConcurrency()),
+          "--grace-ms", String.valueOf(settings.stopTimeout().toMillis()), "--");
+    }
+    boolean publish = settings.network().equals("bridge");
+    SidecarSettings.Resources r = settings.resources();
+    return new ContainerSpec(settings.image(), containerName(spec), owner.labels(spec.appId(), spec.executorId(), VERSION),
+        user, env(spec), entrypoint, settings.command(), binds, volumeGroups(spec), List.of("ALL"),
+        List.of("no-new-privileges"), settings.pidsLimit(), settings.network(), publish ? settings.ports() : List.of(),
+        (long) (r.cpus() * 1e9), r.memoryBytes(), r.shmBytes(), r.gpus());
+  }
+
+  private String imageUser(String image) {
+    Optional<String> user;
     try {
-      return docker.inspectImageCmd(image).exec();
-    } catch (NotFoundException e) {
-      throw SidecarException.permanent("image " + image + " (" + SidecarKeys.IMAGE.name()
-          + ") is not present on this host's Docker engine " + settings.dockerHost()
-          + "; build or pull it there first", e);
-    } catch (RuntimeException e) {
+      user = engine.imageUser(image);
+    } catch (SidecarException e) {
       throw new SidecarException("cannot inspect image " + image + " on " + settings.dockerHost() + ": " + e.getMessage(), e);
     }
+    return user.orElseThrow(() -> SidecarException.permanent("image " + image + " (" + SidecarKeys.IMAGE.name()
+        + ") is not present on this host's Docker engine " + settings.dockerHost() + "; build or pull it there first", null));
   }
 
   /** The user to run as: spark.sidecar.user, else the image's; numeric and non-root unless allowed. */
-  private String checkUser(InspectImageResponse image) {
+  private String checkUser(String imageUser) {
     String configured = settings.user();
-    String imageUser = image.getConfig() == null || image.getConfig().getUser() == null ? "" : image.getConfig().getUser();
     String user = configured.isEmpty() ? imageUser : configured;
     if (settings.allowRoot()) {
       return user;
@@ -235,10 +197,6 @@ public final class DockerRuntime implements SidecarRuntime {
 
   @Override
   public void close() {
-    try {
-      docker.close();
-    } catch (IOException ignored) {
-      // nothing to release
-    }
+    engine.close();
   }
 }

@@ -1,10 +1,5 @@
 package io.sparksidecar.plugin.runtime.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Removes containers on this host whose owning executor JVM is gone (section "nothing left behind"). */
@@ -12,15 +7,13 @@ final class Sweeper {
   private Sweeper() {}
 
   /** Returns how many orphans it removed. Never throws: a sweep must not stop a start. */
-  static int removeOrphans(DockerClient docker, String host) {
+  static int removeOrphans(Engine engine, String host) {
     int removed = 0;
     try {
-      List<Container> mine = docker.listContainersCmd().withShowAll(true)
-          .withLabelFilter(Map.of(Owner.LABEL_HOST, host)).exec();
-      for (Container c : mine) {
-        Optional<Owner> owner = Owner.parse(c.getLabels().get(Owner.LABEL_OWNER));
-        if (owner.isPresent() && owner.get().host().equals(host) && !owner.get().alive()) {
-          removed += remove(docker, c.getId());
+      for (Engine.Listed c : engine.list(Owner.LABEL_HOST, host)) {
+        Optional<Owner> owner = Owner.parse(c.labels().get(Owner.LABEL_OWNER));
+        if (owner.isPresent() && owner.get().host().equals(host) && !owner.get().alive() && engine.remove(c.id())) {
+          removed++;
         }
       }
     } catch (RuntimeException e) {
@@ -30,20 +23,13 @@ final class Sweeper {
   }
 
   /** Removes every container owned by {@code ownerId}. */
-  static int removeOwnedBy(DockerClient docker, String ownerId) {
+  static int removeOwnedBy(Engine engine, String ownerId) {
     int removed = 0;
-    for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Owner.LABEL_OWNER, ownerId)).exec()) {
-      removed += remove(docker, c.getId());
+    for (Engine.Listed c : engine.list(Owner.LABEL_OWNER, ownerId)) {
+      if (engine.remove(c.id())) {
+        removed++;
+      }
     }
     return removed;
-  }
-
-  private static int remove(DockerClient docker, String id) {
-    try {
-      docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-      return 1;
-    } catch (NotFoundException e) {
-      return 0;
-    }
   }
 }

@@ -1,6 +1,5 @@
 package io.sparksidecar.plugin.runtime.docker;
 
-import com.github.dockerjava.api.DockerClient;
 import io.sparksidecar.plugin.config.SidecarSettings;
 import java.io.File;
 import java.nio.file.Path;
@@ -14,7 +13,7 @@ import java.util.jar.JarFile;
  * the pid file ({@code process} runtime), and exits. Started by an executor's first sidecar start;
  * costs one small JVM (-Xmx24m, serial GC) per executor.
  *
- * <p>Arguments: {@code <owner id> [docker <host> <api version>] [pids <file>]}.
+ * <p>Arguments: {@code <owner id> [docker <host> <api version> <client>] [pids <file>]}.
  */
 public final class Watchdog {
   private static volatile boolean started;
@@ -26,11 +25,11 @@ public final class Watchdog {
     }
     for (int i = 1; i < args.length; i++) {
       if (args[i].equals("docker")) {
-        try (DockerClient docker = DockerClients.create(args[i + 1], args[i + 2])) {
-          int n = Sweeper.removeOwnedBy(docker, owner.id());
+        try (Engine engine = Engines.create(args[i + 3], args[i + 1], args[i + 2])) {
+          int n = Sweeper.removeOwnedBy(engine, owner.id());
           System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; removed " + n + " container(s)");
         }
-        i += 2;
+        i += 3;
       } else if (args[i].equals("pids")) {
         int n = killListed(Path.of(args[++i]));
         System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; killed " + n + " process sidecar(s)");
@@ -63,7 +62,7 @@ public final class Watchdog {
 
   /** Starts this JVM's watchdog for the docker runtime once; a failure to start it is reported, not fatal. */
   static void ensureRunning(Owner owner, SidecarSettings settings) {
-    ensureRunning(owner, List.of("docker", settings.dockerHost(), settings.dockerApiVersion()));
+    ensureRunning(owner, List.of("docker", settings.dockerHost(), settings.dockerApiVersion(), settings.dockerClient()));
   }
 
   /** Starts this JVM's watchdog for process sidecars listed in {@code pidFile} once. */
