@@ -41,21 +41,26 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
           sidecar == null ? "?" : sidecar.runtimeName(), snap, sidecar == null ? 0 : sidecar.handoffs(),
           System.currentTimeMillis())).start();
       SidecarRuntime runtime;
+      long t1 = System.nanoTime();
       try {
         runtime = Runtimes.choose(settings);
       } catch (SidecarException e) {
         fail(e);
         return;
       }
+      long t2 = System.nanoTime();
       sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), reporter::changed);
       Sidecars.install(sidecar);
       sidecar.registerMetrics(ctx.metricRegistry());
       // a SIGTERMed executor (Spark kills executors that way and does not call plugin shutdown then)
       // removes its sidecar itself; after SIGKILL the runtime's watchdog does it
       Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown, "sidecar-shutdown-" + executorId));
+      long t3 = System.nanoTime();
       sidecar.start();
-      LOG.info("spark-sidecar: executor {} sidecar ready in {} ms ({}, {})", executorId, (System.nanoTime() - t0) / 1_000_000,
-          runtime.name(), sidecar.status().instanceId());
+      long t4 = System.nanoTime();
+      LOG.info("spark-sidecar: executor {} sidecar ready in {} ms ({}, {}; settings {} ms, runtime {} ms, volumes and hooks {} ms,"
+          + " start to ready {} ms)", executorId, (t4 - t0) / 1_000_000, runtime.name(), sidecar.status().instanceId(),
+          (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
     } catch (SidecarException e) {
       fail(e);
     } catch (RuntimeException e) {

@@ -73,17 +73,6 @@ public final class DockerRuntime implements SidecarRuntime {
           + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
     }
     DockerInstance instance = new DockerInstance(engine, id);
-    if (!swept) {
-      // off the start's critical path (it competes for CPU with the executor start): the watchdog
-      // that removes this container if the executor dies, and the sweep of dead owners' containers
-      swept = true;
-      Thread t = new Thread(() -> {
-        Watchdog.ensureRunning(owner, settings);
-        Sweeper.removeOrphans(engine, owner.host());
-      }, "sidecar-docker-housekeeping");
-      t.setDaemon(true);
-      t.start();
-    }
     try {
       engine.start(id);
     } catch (SidecarException e) {
@@ -91,6 +80,19 @@ public final class DockerRuntime implements SidecarRuntime {
       instance.stop(java.time.Duration.ZERO);
       throw new SidecarException("cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
           + (tail.isBlank() ? "" : "\n--- last lines of its log ---\n" + tail), e);
+    }
+    if (!swept) {
+      // the watchdog that removes this container if the executor dies, and the sweep of dead owners'
+      // containers: after the engine's start, on another thread (launching the watchdog JVM competes
+      // for CPU with the start). An executor SIGKILLed before this leaves its container to the next
+      // sweep on this host.
+      swept = true;
+      Thread t = new Thread(() -> {
+        Watchdog.ensureRunning(owner, settings);
+        Sweeper.removeOrphans(engine, owner.host());
+      }, "sidecar-docker-housekeeping");
+      t.setDaemon(true);
+      t.start();
     }
     return instance;
   }
