@@ -43,7 +43,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     SidecarSpec spec = new SidecarSpec(appId, executorId, settings, volumeDirs.dirs(), workDir);
     Path first = settings.volumes().isEmpty() ? workDir : volumeDirs.dirs().get(settings.volumes().get(0));
     this.supervisor = new Supervisor(runtime, spec, Readiness.from(settings.readiness(), first),
-        new RestartPolicy(settings.maxRestarts(), settings.restartBackoff()), settings.readiness().timeout(),
+        new RestartPolicy(settings.maxRestarts(), settings.restartBackoff(), settings.restartWindow()), settings.readiness().timeout(),
         settings.stopTimeout(), Duration.ofMillis(500), listener).oneShot(settings.protocol().equals("legacy"));
   }
 

@@ -35,8 +35,24 @@ public final class ConfigTable {
     return sb.toString();
   }
 
-  /** Prints the README table, or with "spark-defaults" the example conf. */
-  public static void main(String[] args) {
+  /**
+   * Prints the README table, or with "spark-defaults" the example conf; with "--write &lt;repo dir&gt;"
+   * rewrites both in place (README.md between the markers, conf/spark-defaults.conf whole).
+   */
+  public static void main(String[] args) throws java.io.IOException {
+    if (args.length == 2 && args[0].equals("--write")) {
+      java.nio.file.Path root = java.nio.file.Path.of(args[1]);
+      java.nio.file.Path readme = root.resolve("README.md");
+      String text = java.nio.file.Files.readString(readme);
+      int b = text.indexOf(BEGIN);
+      int e = text.lastIndexOf(END);
+      if (b < 0 || e < b) {
+        throw new IllegalStateException(readme + " has no " + BEGIN + " ... " + END + " section");
+      }
+      java.nio.file.Files.writeString(readme, text.substring(0, b) + markdown() + text.substring(e + END.length()));
+      java.nio.file.Files.writeString(root.resolve("conf").resolve("spark-defaults.conf"), sparkDefaults());
+      return;
+    }
     System.out.println(args.length > 0 && args[0].equals("spark-defaults") ? sparkDefaults() : markdown());
   }
 }

@@ -89,7 +89,10 @@ public final class SidecarKeys {
   public static final ConfigKey<Integer> PIDS_LIMIT = new ConfigKey<>(PREFIX + "pidsLimit", "512",
       "Most processes the sidecar may run (docker).", Parsers.integer(1, 1 << 22));
   public static final ConfigKey<Integer> MAX_RESTARTS = new ConfigKey<>(PREFIX + "restart.maxRestarts", "3",
-      "Restarts in place before the sidecar counts as failed for good.", Parsers.integer(0, 1000));
+      "Restarts in place (within restart.window) before the sidecar counts as failed for good.", Parsers.integer(0, 1000));
+  public static final ConfigKey<Duration> RESTART_WINDOW = new ConfigKey<>(PREFIX + "restart.window", "10m",
+      "Restarts older than this no longer count toward maxRestarts: a sidecar that crashes now and then is restarted for ever, one that crash-loops fails for good and the failure policy applies.",
+      Parsers.duration());
   public static final ConfigKey<Duration> RESTART_BACKOFF = new ConfigKey<>(PREFIX + "restart.backoff", "1s",
       "Wait before the first restart; doubles each time, at most 30 s.", Parsers.duration());
   public static final ConfigKey<String> FAILURE_POLICY = new ConfigKey<>(PREFIX + "failurePolicy", "replaceExecutor",
@@ -129,6 +132,6 @@ public final class SidecarKeys {
   /** Every declared key, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
-      MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_BACKOFF, FAILURE_POLICY,
+      MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
       HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, PROCESS_ARCHIVE, AGENT_CONCURRENCY);
 }

@@ -30,6 +30,7 @@ public record SidecarSettings(
     String network,
     int pidsLimit,
     int maxRestarts,
+    Duration restartWindow,
     Duration restartBackoff,
     String failurePolicy,
     Duration healthInterval,
@@ -113,7 +114,7 @@ public record SidecarSettings(
         gpus > 0 ? gpus : profile == null ? 0 : profile.gpus());
     return new SidecarSettings(runtime, image, command, Map.copyOf(env), protocol, volumes, mountBase,
         HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), NETWORK.get(conf),
-        PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),
+        PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_WINDOW.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),
         HEALTH_INTERVAL.get(conf), HEALTH_STALE.get(conf), STOP_TIMEOUT.get(conf), DOCKER_HOST.get(conf),
         DOCKER_API_VERSION.get(conf), DOCKER_CLIENT.get(conf), PROCESS_ARCHIVE.get(conf), AGENT_CONCURRENCY.get(conf));
   }

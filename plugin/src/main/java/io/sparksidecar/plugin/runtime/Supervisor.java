@@ -38,6 +38,7 @@ public final class Supervisor implements AutoCloseable {
   private volatile boolean oneShot;
   private volatile boolean spent;
   private Thread thread;
+  private final java.util.Deque<Long> restartTimes = new java.util.ArrayDeque<>();
 
   public Supervisor(SidecarRuntime runtime, SidecarSpec spec, Readiness readiness, RestartPolicy policy,
       Duration readyTimeout, Duration stopGrace, Duration pollInterval, Consumer<Snapshot> listener) {
@@ -118,9 +119,10 @@ public final class Supervisor implements AutoCloseable {
     String why = reason;
     boolean permanent = cause != null && cause.isPermanent();
     while (!closed) {
-      Optional<Duration> delay = permanent ? Optional.empty() : policy.delayBeforeRestart(snapshot.restarts());
+      int recent = policy.recent(restartTimes, System.nanoTime());
+      Optional<Duration> delay = permanent ? Optional.empty() : policy.delayBeforeRestart(recent);
       if (delay.isEmpty()) {
-        setFailed(permanent ? why : why + " (gave up after " + snapshot.restarts() + " restart(s))", permanent);
+        setFailed(permanent ? why : why + " (gave up after " + policy.describe(recent) + ")", permanent);
         return false;
       }
       set(State.RESTARTING, snapshot.restarts(), snapshot.lastExitCode(), why);
@@ -128,6 +130,7 @@ public final class Supervisor implements AutoCloseable {
       if (instance != null) {
         instance.stop(stopGrace);
       }
+      restartTimes.addLast(System.nanoTime());
       snapshot = new Snapshot(State.RESTARTING, snapshot.restarts() + 1, snapshot.lastExitCode(), why,
           snapshot.instanceId(), snapshot.changedMillis(), false);
       try {

@@ -13,16 +13,17 @@ class ConfigTableTest {
     Path readme = Path.of("..", "README.md");
     String text = Files.readString(readme);
     assertThat(text)
-        .as("README.md key table is stale: run `mvn -q -pl plugin exec:java -Dexec.mainClass=io.sparksidecar.plugin.config.ConfigTable` "
-            + "and paste the output between the config-table markers")
+        .as("README.md key table is stale: run `java -cp plugin/target/classes io.sparksidecar.plugin.config.ConfigTable --write .`")
         .contains(ConfigTable.markdown());
+    assertThat(text.split(java.util.regex.Pattern.quote(ConfigTable.BEGIN), -1)).as("one table in README.md").hasSize(2);
+    assertThat(text.split(java.util.regex.Pattern.quote(ConfigTable.END), -1)).as("one table in README.md").hasSize(2);
   }
 
   @Test
   void exampleSparkDefaultsHasEveryKey() throws Exception {
     String conf = Files.readString(Path.of("..", "conf", "spark-defaults.conf"));
     assertThat(conf)
-        .as("conf/spark-defaults.conf is stale: regenerate it with ConfigTable spark-defaults")
+        .as("conf/spark-defaults.conf is stale: run `java -cp plugin/target/classes io.sparksidecar.plugin.config.ConfigTable --write .`")
         .isEqualTo(ConfigTable.sparkDefaults());
     for (ConfigKey<?> k : SidecarKeys.ALL) {
       assertThat(conf).contains(k.name());

@@ -49,6 +49,7 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.pidsLimit", "0"),
         Arguments.of("spark.sidecar.restart.maxRestarts", "-1"),
         Arguments.of("spark.sidecar.restart.backoff", "1 second"),
+        Arguments.of("spark.sidecar.restart.window", "ten minutes"),
         Arguments.of("spark.sidecar.failurePolicy", "panic"),
         Arguments.of("spark.sidecar.health.interval", "x"),
         Arguments.of("spark.sidecar.health.staleAfter", "x"),

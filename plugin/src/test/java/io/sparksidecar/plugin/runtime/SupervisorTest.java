@@ -30,9 +30,13 @@ class SupervisorTest {
       ((FakeRuntime.FakeInstance) instance).ready ? Optional.empty() : Optional.of("the fake to be ready");
 
   private Supervisor supervisor(int maxRestarts) {
+    return supervisor(new RestartPolicy(maxRestarts, Duration.ofMillis(10)));
+  }
+
+  private Supervisor supervisor(RestartPolicy policy) {
     SidecarSpec spec = new SidecarSpec("app-1", "7", SidecarSettings.from(Map.of("spark.sidecar.command", "x")),
         Map.of(), Path.of("."));
-    supervisor = new Supervisor(runtime, spec, READY_WHEN_FLAGGED, new RestartPolicy(maxRestarts, Duration.ofMillis(10)),
+    supervisor = new Supervisor(runtime, spec, READY_WHEN_FLAGGED, policy,
         Duration.ofMillis(200), Duration.ofMillis(10), Duration.ofMillis(20), seen::add);
     return supervisor;
   }
@@ -100,6 +104,31 @@ class SupervisorTest {
     assertThat(supervisor.snapshot().reason()).contains("killed by signal 9").contains("gave up after 1 restart(s)");
     assertThatThrownBy(() -> supervisor.awaitReady(Duration.ofSeconds(1)))
         .isInstanceOf(SidecarException.class).hasMessageContaining("FAILED").hasMessageContaining("gave up");
+  }
+
+  /** Crashes the current instance and waits until its replacement is ready. */
+  private void crashAndAwaitRestart(int exit) throws Exception {
+    int before = runtime.started.size();
+    runtime.started.get(before - 1).crash(exit);
+    long deadline = System.currentTimeMillis() + 5000;
+    while (runtime.started.size() <= before || supervisor.snapshot().state() != State.READY) {
+      assertThat(System.currentTimeMillis()).as("restarted; states %s", states()).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  @Test
+  void onlyRestartsWithinTheWindowCount() throws Exception {
+    supervisor(new RestartPolicy(1, Duration.ofMillis(10), Duration.ofMillis(300))).start();
+    crashAndAwaitRestart(1);
+    Thread.sleep(400); // the first restart leaves the window
+    crashAndAwaitRestart(2);
+    Thread.sleep(400);
+    crashAndAwaitRestart(3);
+    assertThat(supervisor.snapshot().restarts()).as("total restarts reported").isEqualTo(3);
+    runtime.started.get(3).crash(4); // the second crash within 300 ms: over the limit
+    awaitState(State.FAILED);
+    assertThat(supervisor.snapshot().reason()).contains("exited with 4").contains("gave up after 1 restart(s) within 300 ms");
   }
 
   @Test
@@ -170,5 +199,16 @@ class SupervisorTest {
     assertThat(p.delayBeforeRestart(9)).contains(Duration.ofSeconds(30));
     assertThat(p.delayBeforeRestart(10)).isEmpty();
     assertThat(new RestartPolicy(0, Duration.ofSeconds(1)).delayBeforeRestart(0)).isEmpty();
+  }
+
+  @Test
+  void restartPolicyForgetsRestartsOutsideItsWindow() {
+    RestartPolicy p = new RestartPolicy(3, Duration.ofSeconds(1), Duration.ofMinutes(10));
+    java.util.Deque<Long> times = new java.util.ArrayDeque<>(List.of(0L, Duration.ofMinutes(5).toNanos(), Duration.ofMinutes(9).toNanos()));
+    assertThat(p.recent(times, Duration.ofMinutes(10).toNanos())).isEqualTo(3);
+    assertThat(p.recent(times, Duration.ofMinutes(14).toNanos())).isEqualTo(2);
+    assertThat(p.recent(times, Duration.ofMinutes(30).toNanos())).isZero();
+    assertThat(p.describe(2)).isEqualTo("2 restart(s) within 10 min");
+    assertThat(new RestartPolicy(3, Duration.ofSeconds(1)).describe(2)).isEqualTo("2 restart(s)");
   }
 }
