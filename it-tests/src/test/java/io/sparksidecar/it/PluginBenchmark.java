@@ -57,11 +57,11 @@ public final class PluginBenchmark {
     double[] without = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       long t = System.nanoTime();
-      String id = LocalCluster.docker("run", "-d", "--user", "5001", "spark-sidecar/busybox:1", "sleep", "60");
+      String id = LocalCluster.docker("run", "-d", "--user", "5001", TestImages.BUSYBOX, "sleep", "60");
       LocalCluster.docker("rm", "-f", id);
       bare[r] = (System.nanoTime() - t) / 1e6;
       without[r] = clusterReady(Map.of("spark.plugins", ""), r == 0 ? HEAP_WITHOUT : null);
-      with[r] = clusterReady(Map.of("spark.sidecar.image", "spark-sidecar/busybox:1", "spark.sidecar.command", "sleep 600"),
+      with[r] = clusterReady(Map.of("spark.sidecar.image", TestImages.BUSYBOX, "spark.sidecar.command", "sleep 600"),
           r == 0 ? HEAP_WITH : null);
       if (r == 0) {
         row("executor heap after full GC: with plugin - without", String.format(Locale.ROOT, "%.1f MiB (%.1f - %.1f)",

@@ -160,7 +160,7 @@ class ScenariosIT {
   @Test
   void aSidecarKilledDuringATaskIsRestartedAndSparksRetryFinishesTheJob() throws Exception {
     String appId;
-    Map<String, String> conf = Map.of("spark.sidecar.image", "spark-sidecar/busybox:1", "spark.sidecar.runtime", "docker",
+    Map<String, String> conf = Map.of("spark.sidecar.image", TestImages.BUSYBOX, "spark.sidecar.runtime", "docker",
         "spark.sidecar.protocol", "v1", "spark.sidecar.command",
         "sh -c 'if [ -e in/die ] && [ ! -e $SIDECAR_VOLUME_SHARED/died ]; then touch $SIDECAR_VOLUME_SHARED/died; kill -TERM 1; sleep 5; fi; cat in/data > out/data'",
         "spark.sidecar.restart.backoff", "200ms", "spark.task.maxFailures", "4");
@@ -190,5 +190,46 @@ class ScenariosIT {
       }
     }
     LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  @Test
+  void anExecutorWhoseSidecarFailsForGoodIsReplacedByOneWithAWorkingSidecar() throws Exception {
+    String appId;
+    // executor 0's sidecar exits with 3 a few seconds after it was ready; no restart is allowed
+    Map<String, String> conf = Map.of("spark.sidecar.image", TestImages.BUSYBOX, "spark.sidecar.runtime", "docker",
+        "spark.sidecar.command", "sh -c 'if [ \"$SIDECAR_EXECUTOR_ID\" = 0 ]; then sleep 3; exit 3; fi; exec sleep 600'",
+        "spark.sidecar.restart.maxRestarts", "0", "spark.sidecar.failurePolicy", "replaceExecutor");
+    try (JavaSparkContext sc = LocalCluster.start("replace", conf)) {
+      appId = sc.sc().applicationId();
+      long deadline = System.currentTimeMillis() + 90_000;
+      while (!replaced()) {
+        assertThat(System.currentTimeMillis()).as("executor 0 replaced:%n%s", SidecarDriverPlugin.statusReport())
+            .isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      assertThat(SidecarDriverPlugin.registry().entries(System.currentTimeMillis()))
+          .anyMatch(e -> e.report().executorId().equals("0") && e.report().snapshot().lastExitCode() == 3
+              && e.report().snapshot().reason().contains("exited with 3 (gave up after 0 restart(s)"));
+      while (sc.sc().getExecutorIds().mkString(",").matches("(.*,)?0(,.*)?")) {
+        assertThat(System.currentTimeMillis()).as("executor 0 gone from the driver").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+      List<String> ran = sc.parallelize(List.of(1, 2, 3, 4), 4)
+          .map(i -> Sidecars.get().executorId() + ":" + Sidecars.get().status().state()).distinct().collect();
+      assertThat(ran).isNotEmpty().allMatch(r -> r.endsWith(":READY")).noneMatch(r -> r.startsWith("0:"));
+      while (!LocalCluster.docker("ps", "-aq", "--filter", "label=io.sparksidecar.app=" + appId,
+          "--filter", "label=io.sparksidecar.executor=0").isEmpty()) {
+        assertThat(System.currentTimeMillis()).as("executor 0's container removed").isLessThan(deadline);
+        Thread.sleep(200);
+      }
+    }
+    LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  /** A sidecar of an executor other than the first two is READY. */
+  private static boolean replaced() {
+    return SidecarDriverPlugin.registry().entries(System.currentTimeMillis()).stream()
+        .anyMatch(e -> !List.of("0", "1").contains(e.report().executorId())
+            && e.report().snapshot().state() == Supervisor.State.READY);
   }
 }

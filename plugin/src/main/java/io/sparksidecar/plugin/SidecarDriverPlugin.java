@@ -95,9 +95,13 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     switch (action) {
       case REPLACE_EXECUTOR -> {
         LOG.warn("spark-sidecar: replacing executor {}: its sidecar failed for good: {}", id, reason);
+        // kill without lowering the target (works with and without dynamic allocation): the
+        // cluster manager starts a replacement, whose sidecar starts afresh
         background("replace-executor-" + id, () -> {
-          sc.killExecutor(id);
-          sc.requestExecutors(1);
+          if (!sc.killAndReplaceExecutor(id)) {
+            LOG.warn("spark-sidecar: the scheduler cannot replace executor {} (local mode?); it keeps running without"
+                + " its sidecar and tasks calling Sidecars.get() fail with the reason", id);
+          }
         });
       }
       case FAIL_APPLICATION -> {

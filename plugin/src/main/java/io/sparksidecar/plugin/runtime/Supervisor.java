@@ -263,6 +263,8 @@ public final class Supervisor implements AutoCloseable {
     if (i != null) {
       i.stop(stopGrace);
     }
-    set(State.STOPPED, snapshot.restarts(), snapshot.lastExitCode(), "stopped");
+    Snapshot last = snapshot;
+    set(State.STOPPED, last.restarts(), last.lastExitCode(),
+        last.state() == State.FAILED ? "stopped; had failed: " + last.reason() : "stopped");
   }
 }

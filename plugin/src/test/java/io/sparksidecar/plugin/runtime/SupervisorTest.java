@@ -182,6 +182,17 @@ class SupervisorTest {
   }
 
   @Test
+  void closingAFailedSidecarKeepsWhyItFailed() throws Exception {
+    supervisor(0).start();
+    runtime.started.get(0).crash(3);
+    awaitState(State.FAILED);
+    supervisor.close();
+    assertThat(supervisor.snapshot().state()).isEqualTo(State.STOPPED);
+    assertThat(supervisor.snapshot().lastExitCode()).isEqualTo(3);
+    assertThat(supervisor.snapshot().reason()).startsWith("stopped; had failed: ").contains("exited with 3");
+  }
+
+  @Test
   void closeStopsTheInstanceOnce() {
     supervisor(1).start();
     supervisor.close();
