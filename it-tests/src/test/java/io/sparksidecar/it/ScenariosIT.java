@@ -208,7 +208,8 @@ class ScenariosIT {
         Thread.sleep(200);
       }
       assertThat(SidecarDriverPlugin.registry().entries(System.currentTimeMillis()))
-          .anyMatch(e -> e.report().executorId().equals("0") && e.report().snapshot().lastExitCode() == 3
+          .anyMatch(e -> e.report().executorId().equals("0") && e.report().runtime().equals("docker")
+              && e.report().snapshot().lastExitCode() == 3
               && e.report().snapshot().reason().contains("exited with 3 (gave up after 0 restart(s)"));
       while (sc.sc().getExecutorIds().mkString(",").matches("(.*,)?0(,.*)?")) {
         assertThat(System.currentTimeMillis()).as("executor 0 gone from the driver").isLessThan(deadline);

@@ -28,6 +28,8 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
   private String executorId = "?";
   private ExecutorSidecar sidecar;
   private HealthReporter reporter;
+  private volatile String runtimeName = "?";
+  private volatile ExecutorSidecar reported; // what reports describe, also after shutdown() let go of it
 
   @Override
   public void init(PluginContext ctx, Map<String, String> extraConf) {
@@ -38,7 +40,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       String appId = ctx.conf().get("spark.app.id", "app");
       String host = hostName(); // not ctx.hostname(): it throws NullPointerException inside executors
       reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> new HealthReport(executorId, host,
-          sidecar == null ? "?" : sidecar.runtimeName(), snap, sidecar == null ? 0 : sidecar.handoffs(),
+          runtimeName, snap, reported == null ? 0 : reported.handoffs(),
           System.currentTimeMillis())).start();
       SidecarRuntime runtime;
       long t1 = System.nanoTime();
@@ -49,7 +51,9 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
         return;
       }
       long t2 = System.nanoTime();
+      runtimeName = runtime.name();
       sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), reporter::changed);
+      reported = sidecar;
       Sidecars.install(sidecar);
       sidecar.registerMetrics(ctx.metricRegistry());
       // a SIGTERMed executor (Spark kills executors that way and does not call plugin shutdown then)
