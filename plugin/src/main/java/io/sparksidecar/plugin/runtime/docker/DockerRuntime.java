@@ -18,14 +18,16 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Runs the sidecar as a container through an {@link Engine} client (the built-in one on UNIX
- * sockets and plain TCP, docker-java for TLS; see {@link Engines}). Hardened by default: a numeric non-root
- * user (refused otherwise unless {@code spark.sidecar.allowRoot}), all capabilities dropped,
- * no-new-privileges, a pids limit, ports published on 127.0.0.1 only, resource limits from the
- * profile or explicit keys. Labels name app, executor and owner; {@link Watchdog} removes the
- * containers of an owner that died, and every start first sweeps containers of dead owners on
- * this host. With {@code spark.sidecar.protocol=v1} and a {@code spark.sidecar.command}, the sh
- * agent is bind-mounted and becomes the entrypoint, so any image with {@code /bin/sh} serves the
- * protocol unchanged; without a command the image is expected to run an agent itself.
+ * sockets and plain TCP, docker-java for TLS; see {@link Engines}). Hardened by default: a
+ * numeric non-root user (refused otherwise unless {@code spark.sidecar.allowRoot}), all
+ * capabilities dropped, no-new-privileges, a pids limit, ports published on 127.0.0.1 only,
+ * resource limits from the profile or explicit keys. Labels name app, executor and owner;
+ * {@link Watchdog} removes the containers of an owner that died, and an executor's first start
+ * sweeps containers of dead owners on this host (both on a background thread, after the engine
+ * started the container). With {@code spark.sidecar.protocol=v1} and a
+ * {@code spark.sidecar.command}, the sh agent is bind-mounted and becomes the entrypoint, so any
+ * image with {@code /bin/sh} serves the protocol unchanged; without a command the image is
+ * expected to run an agent itself.
  */
 public final class DockerRuntime implements SidecarRuntime {
   static final String AGENT_PATH = "/opt/spark-sidecar/sidecar-agent.sh";

@@ -16,6 +16,7 @@ import java.util.jar.JarFile;
  * <p>Arguments: {@code <owner id> [docker <host> <api version> <client>] [pids <file>]}.
  */
 public final class Watchdog {
+  private static final String NICE = "/usr/bin/nice";
   private static volatile boolean started;
 
   public static void main(String[] args) throws Exception {
@@ -80,6 +81,10 @@ public final class Watchdog {
       List<String> argv = new java.util.ArrayList<>(List.of(java.toString(), "-Xmx24m", "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", classpath(), Watchdog.class.getName(), owner.id()));
       argv.addAll(what);
+      if (new File(NICE).canExecute()) {
+        // low CPU priority: its start must not slow down the executors starting next to it
+        argv.addAll(0, List.of(NICE, "-n", "10"));
+      }
       new ProcessBuilder(argv)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("sidecar-watchdog.log")))
