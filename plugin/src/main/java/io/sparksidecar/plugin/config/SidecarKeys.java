@@ -105,9 +105,9 @@ public final class SidecarKeys {
   public static final ConfigKey<Duration> STOP_TIMEOUT = new ConfigKey<>(PREFIX + "stopTimeout", "10s",
       "Grace period between SIGTERM and SIGKILL when a sidecar is stopped.", Parsers.duration());
   public static final ConfigKey<String> DOCKER_HOST = new ConfigKey<>(PREFIX + "docker.host", "unix:///var/run/docker.sock",
-      "Docker engine endpoint: `unix:///path/to/docker.sock`, `tcp://host:port` or `https://host:port`.",
+      "Docker engine endpoint: `unix:///path/to/docker.sock` or `tcp://host:port` (TLS when DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH are set, as for the docker CLI).",
       raw -> {
-        if (!raw.matches("unix:///.+|(tcp|http|https)://[^/\\s]+(:\\d+)?/?")) {
+        if (!raw.matches("unix:///.+|tcp://[^/\\s]+(:\\d+)?/?")) {
           throw new IllegalArgumentException("must be unix:///path or tcp://host:port");
         }
         return raw;

@@ -56,6 +56,7 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.stopTimeout", "x"),
         Arguments.of("spark.sidecar.docker.apiVersion", "latest"),
         Arguments.of("spark.sidecar.docker.host", "/var/run/docker.sock"),
+        Arguments.of("spark.sidecar.docker.host", "https://engine:2376"),
         Arguments.of("spark.sidecar.docker.client", "curl"),
         Arguments.of("spark.sidecar.agent.concurrency", "0"),
         Arguments.of("spark.sidecar.env.1BAD", "x"),

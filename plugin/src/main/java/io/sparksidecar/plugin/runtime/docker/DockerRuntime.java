@@ -22,9 +22,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * numeric non-root user (refused otherwise unless {@code spark.sidecar.allowRoot}), all
  * capabilities dropped, no-new-privileges, a pids limit, ports published on 127.0.0.1 only,
  * resource limits from the profile or explicit keys. Labels name app, executor and owner;
- * {@link Watchdog} removes the containers of an owner that died, and an executor's first start
- * sweeps containers of dead owners on this host (both on a background thread, after the engine
- * started the container). With {@code spark.sidecar.protocol=v1} and a
+ * {@link Watchdog} removes the containers of an owner that died (launched before the first
+ * container starts), and an executor's first start sweeps containers of dead owners on this host
+ * (on a background thread). With {@code spark.sidecar.protocol=v1} and a
  * {@code spark.sidecar.command}, the sh agent is bind-mounted and becomes the entrypoint, so any
  * image with {@code /bin/sh} serves the protocol unchanged; without a command the image is
  * expected to run an agent itself.
@@ -75,6 +75,16 @@ public final class DockerRuntime implements SidecarRuntime {
           + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
     }
     DockerInstance instance = new DockerInstance(engine, id);
+    if (!swept) {
+      swept = true;
+      // the watchdog that removes this container if the executor dies: launched before the start,
+      // so no SIGKILL can orphan a running container (a spawn costs milliseconds; the watchdog JVM
+      // itself runs at low priority). The sweep of dead owners' containers runs in the background.
+      Watchdog.ensureRunning(owner, settings);
+      Thread t = new Thread(() -> Sweeper.removeOrphans(engine, owner.host()), "sidecar-docker-sweep");
+      t.setDaemon(true);
+      t.start();
+    }
     try {
       engine.start(id);
     } catch (SidecarException e) {
@@ -82,19 +92,6 @@ public final class DockerRuntime implements SidecarRuntime {
       instance.stop(java.time.Duration.ZERO);
       throw new SidecarException("cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
           + (tail.isBlank() ? "" : "\n--- last lines of its log ---\n" + tail), e);
-    }
-    if (!swept) {
-      // the watchdog that removes this container if the executor dies, and the sweep of dead owners'
-      // containers: after the engine's start, on another thread (launching the watchdog JVM competes
-      // for CPU with the start). An executor SIGKILLed before this leaves its container to the next
-      // sweep on this host.
-      swept = true;
-      Thread t = new Thread(() -> {
-        Watchdog.ensureRunning(owner, settings);
-        Sweeper.removeOrphans(engine, owner.host());
-      }, "sidecar-docker-housekeeping");
-      t.setDaemon(true);
-      t.start();
     }
     return instance;
   }

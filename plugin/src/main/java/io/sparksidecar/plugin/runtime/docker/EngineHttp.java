@@ -56,14 +56,14 @@ final class EngineHttp {
 
   /** True for the endpoints this client speaks: UNIX sockets and plain TCP. */
   static boolean speaks(String endpoint) {
-    return endpoint.startsWith("unix://") || endpoint.startsWith("tcp://") || endpoint.startsWith("http://");
+    return endpoint.startsWith("unix://") || endpoint.startsWith("tcp://");
   }
 
   private static SocketAddress address(String endpoint) {
     if (endpoint.startsWith("unix://")) {
       return UnixDomainSocketAddress.of(endpoint.substring("unix://".length()));
     }
-    if (endpoint.startsWith("tcp://") || endpoint.startsWith("http://")) {
+    if (endpoint.startsWith("tcp://")) {
       URI u = URI.create(endpoint);
       return InetSocketAddress.createUnresolved(u.getHost(), u.getPort() < 0 ? 2375 : u.getPort());
     }

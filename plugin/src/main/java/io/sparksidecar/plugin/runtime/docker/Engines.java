@@ -2,9 +2,9 @@ package io.sparksidecar.plugin.runtime.docker;
 
 /**
  * Picks the {@link Engine} client for an endpoint. {@code auto}: the built-in client for UNIX
- * sockets and for plain TCP, docker-java for TLS (a {@code https://} endpoint, or
- * {@code DOCKER_TLS_VERIFY} set in the environment). {@code builtin} and {@code docker-java}
- * force one.
+ * sockets and for plain TCP, docker-java for TLS (a {@code tcp://} endpoint with
+ * {@code DOCKER_TLS_VERIFY} set in the environment, as the docker CLI reads it). {@code builtin}
+ * and {@code docker-java} force one.
  */
 final class Engines {
   static final String AUTO = "auto";
@@ -19,8 +19,7 @@ final class Engines {
       return choice;
     }
     String tls = System.getenv("DOCKER_TLS_VERIFY");
-    boolean wantsTls = endpoint.startsWith("https://") || (endpoint.startsWith("tcp://") && tls != null && !tls.isEmpty()
-        && !tls.equals("0"));
+    boolean wantsTls = endpoint.startsWith("tcp://") && tls != null && !tls.isEmpty() && !tls.equals("0");
     return !wantsTls && EngineHttp.speaks(endpoint) ? BUILTIN : DOCKER_JAVA;
   }
 

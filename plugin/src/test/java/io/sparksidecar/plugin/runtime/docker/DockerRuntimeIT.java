@@ -238,7 +238,12 @@ class DockerRuntimeIT {
         SidecarInstance i = runtime.start(spec);
         i.stop(Duration.ZERO);
       }
-      assertThat(Docker.run("ps", "-aq", "--no-trunc", "--filter", "id=" + orphan)).as("orphan of a dead owner swept").isEmpty();
+      // the sweep runs on a background thread after the start
+      long deadline = System.currentTimeMillis() + 10_000;
+      while (!Docker.run("ps", "-aq", "--no-trunc", "--filter", "id=" + orphan).isEmpty()) {
+        assertThat(System.currentTimeMillis()).as("orphan of a dead owner swept").isLessThan(deadline);
+        Thread.sleep(100);
+      }
       assertThat(Docker.run("ps", "-aq", "--no-trunc", "--filter", "id=" + elsewhere)).as("another host's container kept").isNotEmpty();
     } finally {
       Docker.run("rm", "-f", orphan, elsewhere);

