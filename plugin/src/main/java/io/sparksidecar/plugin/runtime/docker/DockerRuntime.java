@@ -75,16 +75,10 @@ public final class DockerRuntime implements SidecarRuntime {
           + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
     }
     DockerInstance instance = new DockerInstance(engine, id);
-    if (!swept) {
-      swept = true;
-      // the watchdog that removes this container if the executor dies: launched before the start,
-      // so no SIGKILL can orphan a running container (a spawn costs milliseconds; the watchdog JVM
-      // itself runs at low priority). The sweep of dead owners' containers runs in the background.
-      Watchdog.ensureRunning(owner, settings);
-      Thread t = new Thread(() -> Sweeper.removeOrphans(engine, owner.host()), "sidecar-docker-sweep");
-      t.setDaemon(true);
-      t.start();
-    }
+    // the watchdog that removes this container if the executor dies: launched before the start, so
+    // no SIGKILL can orphan a running container (a spawn costs milliseconds; the watchdog JVM runs
+    // at low priority). Once per JVM.
+    Watchdog.ensureRunning(owner, settings);
     try {
       engine.start(id);
     } catch (SidecarException e) {
@@ -92,6 +86,14 @@ public final class DockerRuntime implements SidecarRuntime {
       instance.stop(java.time.Duration.ZERO);
       throw new SidecarException("cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
           + (tail.isBlank() ? "" : "\n--- last lines of its log ---\n" + tail), e);
+    }
+    if (!swept) {
+      // the sweep of dead owners' containers: in the background and after the start, so that its
+      // listing does not compete with the start at the engine
+      swept = true;
+      Thread t = new Thread(() -> Sweeper.removeOrphans(engine, owner.host()), "sidecar-docker-sweep");
+      t.setDaemon(true);
+      t.start();
     }
     return instance;
   }
