@@ -3,7 +3,8 @@ package io.sparksidecar.plugin.runtime.docker;
 /**
  * Picks the {@link Engine} client for an endpoint. {@code auto}: the built-in client for UNIX
  * sockets and for plain TCP, docker-java for TLS (a {@code tcp://} endpoint with
- * {@code DOCKER_TLS_VERIFY} set in the environment, as the docker CLI reads it). {@code builtin}
+ * {@code DOCKER_TLS_VERIFY} set in the environment, as the docker CLI reads it, or as a system
+ * property, as docker-java also reads it). {@code builtin}
  * and {@code docker-java} force one.
  */
 final class Engines {
@@ -18,7 +19,7 @@ final class Engines {
     if (!choice.equals(AUTO)) {
       return choice;
     }
-    String tls = System.getenv("DOCKER_TLS_VERIFY");
+    String tls = System.getProperty("DOCKER_TLS_VERIFY", System.getenv("DOCKER_TLS_VERIFY")); // as docker-java reads it
     boolean wantsTls = endpoint.startsWith("tcp://") && tls != null && !tls.isEmpty() && !tls.equals("0");
     return !wantsTls && EngineHttp.speaks(endpoint) ? BUILTIN : DOCKER_JAVA;
   }
