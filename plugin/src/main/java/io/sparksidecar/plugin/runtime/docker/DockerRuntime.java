@@ -54,11 +54,6 @@ public final class DockerRuntime implements SidecarRuntime {
     return engine == null ? null : new DockerRuntime(settings, engine);
   }
 
-  /** "builtin" or "docker-java": the engine client in use. */
-  public String client() {
-    return engine.client();
-  }
-
   @Override
   public String name() {
     return "docker";

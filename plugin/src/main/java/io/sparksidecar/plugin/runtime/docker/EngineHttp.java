@@ -70,18 +70,6 @@ final class EngineHttp {
     throw new IllegalArgumentException("unsupported Docker endpoint " + endpoint + " (expected unix:// or tcp://)");
   }
 
-  Response get(String path, Duration timeout) throws IOException {
-    return send("GET", path, null, timeout);
-  }
-
-  Response post(String path, String jsonBody, Duration timeout) throws IOException {
-    return send("POST", path, jsonBody, timeout);
-  }
-
-  Response delete(String path, Duration timeout) throws IOException {
-    return send("DELETE", path, null, timeout);
-  }
-
   /** One request on a fresh connection; {@code path} is relative to the API version, e.g. {@code /_ping}. */
   Response send(String method, String path, String jsonBody, Duration timeout) throws IOException {
     byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);

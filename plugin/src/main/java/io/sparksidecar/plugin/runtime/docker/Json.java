@@ -32,16 +32,6 @@ final class Json {
     return v;
   }
 
-  /** Parses a JSON object. */
-  @SuppressWarnings("unchecked")
-  static Map<String, Object> parseObject(String text) {
-    Object v = parse(text);
-    if (!(v instanceof Map)) {
-      throw new IllegalArgumentException("expected a JSON object, got: " + abbreviate(text));
-    }
-    return (Map<String, Object>) v;
-  }
-
   /** Follows {@code keys} through nested objects; {@code null} when any step is missing or not an object. */
   static Object at(Object root, String... keys) {
     Object v = root;

@@ -98,7 +98,7 @@ class EngineHttpTest {
   @Test
   void sendsAVersionedRequestWithItsBodyAndReadsAContentLengthReply() throws Exception {
     String endpoint = serve(req -> bytes("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n{\"Id\":\"c1\"}\n"));
-    EngineHttp.Response r = new EngineHttp(endpoint, "1.41").post("/containers/create?name=x", "{\"Image\":\"é\"}", Duration.ofSeconds(5));
+    EngineHttp.Response r = new EngineHttp(endpoint, "1.41").send("POST", "/containers/create?name=x", "{\"Image\":\"é\"}", Duration.ofSeconds(5));
     assertThat(r.status()).isEqualTo(201);
     assertThat(r.text()).isEqualTo("{\"Id\":\"c1\"}\n");
     String req = requests.get(0);
@@ -111,13 +111,13 @@ class EngineHttpTest {
   void dechunksAChunkedReply() throws Exception {
     String endpoint = serve(req -> bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
         + "5\r\n{\"a\":\r\n3;ext=1\r\n\"b\"\r\n1\r\n}\r\n0\r\n\r\n"));
-    assertThat(new EngineHttp(endpoint, "1.41").get("/x", Duration.ofSeconds(5)).text()).isEqualTo("{\"a\":\"b\"}");
+    assertThat(new EngineHttp(endpoint, "1.41").send("GET", "/x", null, Duration.ofSeconds(5)).text()).isEqualTo("{\"a\":\"b\"}");
   }
 
   @Test
   void aReplyWithoutLengthIsReadToTheEnd() throws Exception {
     String endpoint = serve(req -> bytes("HTTP/1.0 200 OK\r\n\r\nOK"));
-    assertThat(new EngineHttp(endpoint, "1.41").get("/_ping", Duration.ofSeconds(5)).text()).isEqualTo("OK");
+    assertThat(new EngineHttp(endpoint, "1.41").send("GET", "/_ping", null, Duration.ofSeconds(5)).text()).isEqualTo("OK");
   }
 
   @Test
@@ -133,7 +133,7 @@ class EngineHttpTest {
   void aSilentEngineTimesOut() throws Exception {
     String endpoint = serve(req -> null);
     long t = System.nanoTime();
-    assertThatThrownBy(() -> new EngineHttp(endpoint, "1.41").get("/_ping", Duration.ofMillis(300)))
+    assertThatThrownBy(() -> new EngineHttp(endpoint, "1.41").send("GET", "/_ping", null, Duration.ofMillis(300)))
         .isInstanceOf(IOException.class).hasMessageContaining("GET /_ping: no answer from the Docker engine within 300 ms");
     assertThat(Duration.ofNanos(System.nanoTime() - t)).isLessThan(Duration.ofSeconds(3));
   }
@@ -145,10 +145,10 @@ class EngineHttpTest {
         : req.contains("/head") ? bytes("HTTP/1.1 200 OK\r\nContent-Le")
         : bytes("SSH-2.0-OpenSSH_9.6\r\n\r\n"));
     EngineHttp http = new EngineHttp(endpoint, "1.41");
-    assertThatThrownBy(() -> http.get("/short", Duration.ofSeconds(5))).hasMessageContaining("ended after 10 of 100 bytes");
-    assertThatThrownBy(() -> http.get("/chunk", Duration.ofSeconds(5))).hasMessageContaining("truncated chunk");
-    assertThatThrownBy(() -> http.get("/head", Duration.ofSeconds(5))).hasMessageContaining("incomplete HTTP reply");
-    assertThatThrownBy(() -> http.get("/ssh", Duration.ofSeconds(5))).hasMessageContaining("not an HTTP reply: SSH-2.0");
+    assertThatThrownBy(() -> http.send("GET", "/short", null, Duration.ofSeconds(5))).hasMessageContaining("ended after 10 of 100 bytes");
+    assertThatThrownBy(() -> http.send("GET", "/chunk", null, Duration.ofSeconds(5))).hasMessageContaining("truncated chunk");
+    assertThatThrownBy(() -> http.send("GET", "/head", null, Duration.ofSeconds(5))).hasMessageContaining("incomplete HTTP reply");
+    assertThatThrownBy(() -> http.send("GET", "/ssh", null, Duration.ofSeconds(5))).hasMessageContaining("not an HTTP reply: SSH-2.0");
   }
 
   @Test

@@ -57,7 +57,6 @@ class JsonTest {
     assertThatThrownBy(() -> Json.parse("{} x")).hasMessageContaining("trailing");
     assertThatThrownBy(() -> Json.parse("")).hasMessageContaining("unexpected end");
     assertThatThrownBy(() -> Json.parse("\"\\x\"")).hasMessageContaining("bad escape");
-    assertThatThrownBy(() -> Json.parseObject("[1]")).hasMessageContaining("expected a JSON object");
     assertThatThrownBy(() -> Json.write(Map.of("k", new Object()))).hasMessageContaining("cannot write");
   }
 }
