@@ -15,7 +15,9 @@ import io.sparksidecar.protocol.VolumeOptions;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -31,7 +33,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
   private final SidecarRuntime runtime;
   private final Supervisor supervisor;
   private final Map<String, Volume> volumes = new LinkedHashMap<>();
-  private final AtomicLong handoffs = new AtomicLong();
+  private final AtomicLong handoffs = new AtomicLong(); // completed (a result came back)
   private volatile MeteredHandoff.Metrics metrics;
 
   ExecutorSidecar(String appId, String executorId, SidecarSettings settings, SidecarRuntime runtime, Path workDir,
@@ -44,7 +46,8 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     Path first = settings.volumes().isEmpty() ? workDir : volumeDirs.dirs().get(settings.volumes().get(0));
     this.supervisor = new Supervisor(runtime, spec, Readiness.from(settings.readiness(), first),
         new RestartPolicy(settings.maxRestarts(), settings.restartBackoff(), settings.restartWindow()), settings.readiness().timeout(),
-        settings.stopTimeout(), Duration.ofMillis(500), listener).oneShot(settings.protocol().equals("legacy"));
+        settings.stopTimeout(), Duration.ofMillis(500), listener).oneShot(settings.protocol().equals("legacy"))
+        .startupTimeout(settings.startupTimeout());
   }
 
   /** Opens the hand-off volumes (their client heartbeat must exist before the agent looks), then starts. Blocks. */
@@ -120,10 +123,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     if (settings.protocol().equals("v1")) {
       awaitAgent(v);
     }
-    Handoff h = v.newHandoff();
-    handoffs.incrementAndGet();
-    MeteredHandoff.Metrics m = metrics;
-    return m == null ? h : new MeteredHandoff(h, m);
+    return new MeteredHandoff(v.newHandoff(), metrics, handoffs);
   }
 
   /** Reports hand-off count, latency, failures and sizes to the executor's metric registry. */
@@ -160,12 +160,32 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     return supervisor.snapshot();
   }
 
-  /** Closes the volumes (the agent sees the client leave), stops the sidecar, deletes the volume directories. */
+  /**
+   * Closes the volumes (the agent sees the client leave), stops the sidecar, closes the runtime and
+   * deletes the volume directories: every step runs even when an earlier one throws; the first
+   * failure is rethrown with the others suppressed.
+   */
   @Override
   public void close() {
-    volumes.values().forEach(Volume::close);
-    supervisor.close();
-    runtime.close();
-    volumeDirs.close();
+    List<Runnable> steps = new ArrayList<>();
+    volumes.values().forEach(v -> steps.add(v::close));
+    steps.add(supervisor::close);
+    steps.add(runtime::close);
+    steps.add(volumeDirs::close);
+    RuntimeException first = null;
+    for (Runnable step : steps) {
+      try {
+        step.run();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
   }
 }

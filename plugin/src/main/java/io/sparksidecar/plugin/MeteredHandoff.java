@@ -16,28 +16,39 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A hand-off that reports to the executor's metric registry: {@code handoffs} (timer: count and
- * latency from start to result), {@code handoffs.failed}, {@code handoff.bytesIn} and
- * {@code handoff.bytesOut} (histograms of input and output sizes per hand-off).
+ * A hand-off that counts what it did: completed hand-offs for the health report, and, once the
+ * executor's metric registry is known, {@code handoffs} (timer: count and latency from start to
+ * result of successful hand-offs), {@code handoffs.failed} (counter) and
+ * {@code handoffs.failedLatency} (timer: start to failure), {@code handoff.bytesIn} and
+ * {@code handoff.bytesOut} (histograms of input and output bytes per hand-off, whichever way the
+ * inputs were written: bytes, files, streams, lines or {@link #openInput}).
  */
 final class MeteredHandoff implements Handoff {
 
   /** The executor's hand-off metrics, registered once under the plugin's namespace. */
-  record Metrics(Timer latency, Counter failed, Histogram bytesIn, Histogram bytesOut) {
+  record Metrics(Timer latency, Counter failed, Timer failedLatency, Histogram bytesIn, Histogram bytesOut) {
     static Metrics register(MetricRegistry registry) {
       return new Metrics(registry.timer("handoffs"), registry.counter("handoffs.failed"),
-          registry.histogram("handoff.bytesIn"), registry.histogram("handoff.bytesOut"));
+          registry.timer("handoffs.failedLatency"), registry.histogram("handoff.bytesIn"),
+          registry.histogram("handoff.bytesOut"));
     }
   }
 
   private final Handoff delegate;
   private final Metrics metrics;
+  private final java.util.concurrent.atomic.AtomicLong completed;
   private long bytesIn;
   private long startedNanos;
 
-  MeteredHandoff(Handoff delegate, Metrics metrics) {
+  /** {@code metrics} may be null (not registered yet); {@code completed} counts hand-offs that returned a result. */
+  MeteredHandoff(Handoff delegate, Metrics metrics, java.util.concurrent.atomic.AtomicLong completed) {
     this.delegate = delegate;
     this.metrics = metrics;
+    this.completed = completed;
+  }
+
+  MeteredHandoff(Handoff delegate, Metrics metrics) {
+    this(delegate, metrics, new java.util.concurrent.atomic.AtomicLong());
   }
 
   @Override
@@ -61,19 +72,109 @@ final class MeteredHandoff implements Handoff {
 
   @Override
   public Handoff writeInput(String name, InputStream data) {
-    delegate.writeInput(name, data);
+    CountingInput counted = new CountingInput(data);
+    delegate.writeInput(name, counted);
+    bytesIn += counted.count;
     return this;
   }
 
   @Override
   public Handoff writeLines(String name, Iterable<? extends CharSequence> lines) {
-    delegate.writeLines(name, lines);
+    long[] n = {0};
+    delegate.writeLines(name, () -> {
+      java.util.Iterator<? extends CharSequence> it = lines.iterator();
+      return new java.util.Iterator<CharSequence>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public CharSequence next() {
+          CharSequence line = it.next();
+          n[0] += utf8Length(line) + 1;
+          return line;
+        }
+      };
+    });
+    bytesIn += n[0];
     return this;
   }
 
   @Override
   public OutputStream openInput(String name) {
-    return delegate.openInput(name);
+    OutputStream out = delegate.openInput(name);
+    return new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(int b) throws java.io.IOException {
+        out.write(b);
+        bytesIn++;
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws java.io.IOException {
+        out.write(b, off, len);
+        bytesIn += len;
+      }
+
+      @Override
+      public void close() throws java.io.IOException {
+        out.close();
+      }
+    };
+  }
+
+  /** Bytes of {@code s} in UTF-8, without encoding it. */
+  static long utf8Length(CharSequence s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  /** Counts the bytes read through it; does not close the stream it reads (nor does writeInput). */
+  private static final class CountingInput extends java.io.FilterInputStream {
+    long count;
+
+    CountingInput(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws java.io.IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws java.io.IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long transferTo(OutputStream out) throws java.io.IOException {
+      long n = in.transferTo(out);
+      count += n;
+      return n;
+    }
   }
 
   @Override
@@ -92,12 +193,19 @@ final class MeteredHandoff implements Handoff {
   public HandoffResult await(Duration timeout) {
     try {
       HandoffResult r = delegate.await(timeout);
-      metrics.latency().update(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
-      metrics.bytesIn().update(bytesIn);
-      metrics.bytesOut().update(r.outputs().stream().mapToLong(OutputEntry::size).sum());
+      completed.incrementAndGet();
+      if (metrics != null) {
+        metrics.latency().update(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+        metrics.bytesIn().update(bytesIn);
+        metrics.bytesOut().update(r.outputs().stream().mapToLong(OutputEntry::size).sum());
+      }
       return r;
-    } catch (HandoffException e) {
-      metrics.failed().inc();
+    } catch (RuntimeException e) {
+      if (metrics != null) {
+        metrics.failed().inc();
+        metrics.failedLatency().update(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+        metrics.bytesIn().update(bytesIn);
+      }
       throw e;
     }
   }

@@ -4,6 +4,7 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.sparksidecar.plugin.config.SidecarKeys;
 import io.sparksidecar.plugin.config.SidecarSettings;
+import io.sparksidecar.plugin.config.SparkTimeouts;
 import io.sparksidecar.plugin.health.FailurePolicy;
 import io.sparksidecar.plugin.health.HealthReport;
 import io.sparksidecar.plugin.health.SidecarRegistry;
@@ -49,7 +50,14 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     for (scala.Tuple2<String, String> kv : sc.conf().getAllWithPrefix(SidecarKeys.PREFIX)) {
       conf.put(SidecarKeys.PREFIX + kv._1(), kv._2());
     }
+    long networkTimeoutMs = sc.conf().getTimeAsMs("spark.network.timeout", "120s"); // Spark's own parser
+    conf = SparkTimeouts.resolve(conf, networkTimeoutMs);
     SidecarSettings settings = SidecarSettings.from(conf); // throws naming the key: the app does not start
+    Long heartbeatMs = sc.conf().contains("spark.storage.blockManagerHeartbeatTimeoutMs")
+        ? sc.conf().getTimeAsMs("spark.storage.blockManagerHeartbeatTimeoutMs") : null;
+    for (String warning : SparkTimeouts.check(settings, SparkTimeouts.heartbeatTimeout(heartbeatMs, networkTimeoutMs))) {
+      LOG.warn("spark-sidecar: {}", warning);
+    }
     this.registry = new SidecarRegistry(settings.healthStaleAfter().toMillis());
     this.policy = new FailurePolicy(settings.failurePolicy());
     active = this;
@@ -73,12 +81,16 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     try {
       HealthReport report = HealthReport.fromWire(message);
       if (report != null) {
-        HealthReport previous = registry.update(report, System.currentTimeMillis());
-        if (previous == null || previous.snapshot().state() != report.snapshot().state()) {
+        // record and decide in one step: Spark delivers messages on several RPC threads at once
+        SidecarRegistry.Update<FailurePolicy.Action> u = registry.update(report, System.currentTimeMillis(), policy::decide);
+        HealthReport previous = u.previous();
+        if (u.recorded() && (previous == null || previous.snapshot().state() != report.snapshot().state())) {
           LOG.info("spark-sidecar: executor {} sidecar {}: {}", report.executorId(), report.snapshot().state(),
               report.snapshot().reason());
         }
-        act(policy.decide(previous, report), report);
+        if (u.decision() != null) {
+          act(u.decision(), report);
+        }
         return HealthReport.expectsReply(message) ? HealthReport.ACK : null; // send() must not be answered
       }
       LOG.warn("spark-sidecar: ignoring unknown message {}", message == null ? null : message.getClass());

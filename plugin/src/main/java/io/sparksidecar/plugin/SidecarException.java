@@ -21,9 +21,17 @@ public class SidecarException extends RuntimeException {
     this.permanent = permanent;
   }
 
-  /** A failure that retrying cannot fix (a missing image, a root user refused): no restart is tried. */
+  /**
+   * A failure that retrying cannot fix (a missing image, a root user refused, an invalid spec): no
+   * restart is tried. Every other failure is transient: retried, restarted by policy.
+   */
   public static SidecarException permanent(String message, Throwable cause) {
     return new SidecarException(message, cause, true);
+  }
+
+  /** A new message for {@code cause}, permanent exactly when {@code cause} is: the classification travels with the cause. */
+  public static SidecarException as(SidecarException cause, String message) {
+    return new SidecarException(message, cause, cause.isPermanent());
   }
 
   public boolean isPermanent() {

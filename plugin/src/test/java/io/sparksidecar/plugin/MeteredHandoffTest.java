@@ -36,4 +36,44 @@ class MeteredHandoffTest {
     assertThat(registry.histogram("handoff.bytesIn").getSnapshot().getMax()).isEqualTo(1000);
     assertThat(registry.histogram("handoff.bytesOut").getSnapshot().getMax()).isEqualTo(500);
   }
+
+  @Test
+  void bytesInCountsStreamsLinesAndOpenInputsFailuresRecordLatencyAndOnlyResultsCountAsCompleted() throws Exception {
+    MetricRegistry registry = new MetricRegistry();
+    MeteredHandoff.Metrics metrics = MeteredHandoff.Metrics.register(registry);
+    java.util.concurrent.atomic.AtomicLong completed = new java.util.concurrent.atomic.AtomicLong();
+    Handoff ok = mock(Handoff.class);
+    when(ok.await(any())).thenReturn(new HandoffResult("r1", "ok", 0, 0, 1, "", 0, List.of()));
+    // the delegate consumes what it is given, as the real client does
+    when(ok.writeInput(org.mockito.ArgumentMatchers.eq("s"), any(java.io.InputStream.class))).thenAnswer(a -> {
+      ((java.io.InputStream) a.getArgument(1)).transferTo(java.io.OutputStream.nullOutputStream());
+      return ok;
+    });
+    when(ok.writeLines(org.mockito.ArgumentMatchers.eq("l"), any())).thenAnswer(a -> {
+      for (CharSequence line : (Iterable<? extends CharSequence>) a.getArgument(1)) {
+        assertThat(line).isNotNull();
+      }
+      return ok;
+    });
+    when(ok.openInput("o")).thenReturn(java.io.OutputStream.nullOutputStream());
+    Handoff h = new MeteredHandoff(ok, metrics, completed);
+    h.writeInput("s", new java.io.ByteArrayInputStream(new byte[700]));
+    h.writeLines("l", List.of("abc", "é")); // 4 + 3 bytes in UTF-8 with the newlines
+    try (java.io.OutputStream out = h.openInput("o")) {
+      out.write(new byte[90], 0, 90);
+      out.write(1);
+    }
+    assertThat(completed).as("created, not yet completed").hasValue(0);
+    h.run(Duration.ofSeconds(1));
+    assertThat(completed).hasValue(1);
+    assertThat(registry.histogram("handoff.bytesIn").getSnapshot().getMax()).isEqualTo(700 + 7 + 91);
+
+    Handoff bad = mock(Handoff.class);
+    when(bad.await(any())).thenThrow(new HandoffException("exit 3"));
+    Handoff f = new MeteredHandoff(bad, metrics, completed);
+    assertThatThrownBy(() -> f.run(Duration.ofSeconds(1))).hasMessage("exit 3");
+    assertThat(completed).as("a failed hand-off is not completed").hasValue(1);
+    assertThat(registry.timer("handoffs.failedLatency").getCount()).isEqualTo(1);
+    assertThat(registry.counter("handoffs.failed").getCount()).isEqualTo(1);
+  }
 }

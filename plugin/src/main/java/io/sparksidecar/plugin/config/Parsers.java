@@ -52,6 +52,24 @@ final class Parsers {
     };
   }
 
+  /** A {@link #duration()} of at least {@code min}: zero or negative values that would spin or never wait are refused. */
+  static ConfigKey.Parser<Duration> duration(Duration min) {
+    ConfigKey.Parser<Duration> any = duration();
+    return raw -> {
+      Duration d = any.parse(raw);
+      if (d.compareTo(min) < 0) {
+        throw new IllegalArgumentException(min.isZero() ? "must not be negative" : "must be at least " + human(min));
+      }
+      return d;
+    };
+  }
+
+  /** {@code 1500 ms}, {@code 30 s}, {@code 5 min}: for messages. */
+  static String human(Duration d) {
+    long ms = d.toMillis();
+    return ms % 60_000 == 0 && ms > 0 ? ms / 60_000 + " min" : ms % 1000 == 0 && ms > 0 ? ms / 1000 + " s" : ms + " ms";
+  }
+
   /** "500ms", "30s", "5m", "1h"; a bare number is seconds. */
   static ConfigKey.Parser<Duration> duration() {
     return raw -> {

@@ -60,8 +60,8 @@ public final class SidecarKeys {
         return raw;
       });
   public static final ConfigKey<Duration> READINESS_TIMEOUT = new ConfigKey<>(PREFIX + "readiness.timeout", "60s",
-      "How long executor start-up waits for readiness before it fails naming what it awaited.",
-      Parsers.duration());
+      "How long one start of the sidecar waits for readiness before it fails naming what it awaited (start-up as a whole is bounded by startup.timeout).",
+      Parsers.duration(Duration.ofMillis(100)));
   public static final ConfigKey<ResourceProfile> RESOURCE_PROFILE = new ConfigKey<>(PREFIX + "resourceProfile", "",
       "A named resource profile: " + ResourceProfile.names() + ". The explicit keys below override it.",
       ResourceProfile.parser());
@@ -92,18 +92,24 @@ public final class SidecarKeys {
       "Restarts in place (within restart.window) before the sidecar counts as failed for good.", Parsers.integer(0, 1000));
   public static final ConfigKey<Duration> RESTART_WINDOW = new ConfigKey<>(PREFIX + "restart.window", "10m",
       "Restarts older than this no longer count toward maxRestarts: a sidecar that crashes now and then is restarted for ever, one that crash-loops fails for good and the failure policy applies.",
-      Parsers.duration());
+      Parsers.duration(Duration.ofSeconds(1)));
   public static final ConfigKey<Duration> RESTART_BACKOFF = new ConfigKey<>(PREFIX + "restart.backoff", "1s",
-      "Wait before the first restart; doubles each time, at most 30 s.", Parsers.duration());
+      "Wait before the first restart; doubles each time, at most 30 s.", Parsers.duration(Duration.ZERO));
   public static final ConfigKey<String> FAILURE_POLICY = new ConfigKey<>(PREFIX + "failurePolicy", "replaceExecutor",
       "What the driver does with an executor whose sidecar failed for good: `replaceExecutor`, `failApplication` or `ignore`.",
       Parsers.oneOf("replaceExecutor", "failApplication", "ignore"));
   public static final ConfigKey<Duration> HEALTH_INTERVAL = new ConfigKey<>(PREFIX + "health.interval", "5s",
-      "How often executors send a heartbeat to the driver.", Parsers.duration());
+      "How often executors send a heartbeat to the driver.", Parsers.duration(Duration.ofMillis(100)));
   public static final ConfigKey<Duration> HEALTH_STALE = new ConfigKey<>(PREFIX + "health.staleAfter", "30s",
-      "Silence after which the driver marks an executor's sidecar stale.", Parsers.duration());
+      "Silence after which the driver marks an executor's sidecar stale; must exceed health.interval.", Parsers.duration(Duration.ofMillis(200)));
   public static final ConfigKey<Duration> STOP_TIMEOUT = new ConfigKey<>(PREFIX + "stopTimeout", "10s",
-      "Grace period between SIGTERM and SIGKILL when a sidecar is stopped.", Parsers.duration());
+      "Grace period between SIGTERM and SIGKILL when a sidecar is stopped.", Parsers.duration(Duration.ZERO));
+  public static final ConfigKey<Duration> STARTUP_TIMEOUT = new ConfigKey<>(PREFIX + "startup.timeout", "90s",
+      "Longest an executor's start-up waits for its sidecar, all start attempts and restarts included; then the sidecar counts as failed and the failure policy applies. Must stay below Spark's executor heartbeat timeout (spark.network.timeout), since the executor sends no heartbeat while its plugins start.",
+      Parsers.duration(Duration.ofSeconds(1)));
+  public static final ConfigKey<Integer> DOCKER_RETRIES = new ConfigKey<>(PREFIX + "docker.retries", "3",
+      "Retries of an engine call that failed for a transient cause (I/O error, timeout, HTTP 5xx, conflict), waiting 250 ms, then twice as long each time. Permanent causes (missing image, invalid spec, bad bind) are never retried.",
+      Parsers.integer(0, 20));
   public static final ConfigKey<String> DOCKER_HOST = new ConfigKey<>(PREFIX + "docker.host", "unix:///var/run/docker.sock",
       "Docker engine endpoint: `unix:///path/to/docker.sock` or `tcp://host:port` (TLS when DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH are set, as for the docker CLI).",
       raw -> {
@@ -128,10 +134,17 @@ public final class SidecarKeys {
       Parsers.string());
   public static final ConfigKey<Integer> AGENT_CONCURRENCY = new ConfigKey<>(PREFIX + "agent.concurrency", "2",
       "Requests the protocol agent runs at once per executor.", Parsers.integer(1, 256));
+  public static final ConfigKey<String> AGENT_CLIENT_TIMEOUT = new ConfigKey<>(PREFIX + "agent.clientTimeout", "",
+      "How long the protocol agent waits for a silent executor (no client heartbeat) before it stops. Empty: spark.network.timeout (120 s by default), so a long GC pause or a stopped JVM never costs the sidecar; a killed executor is still noticed at once (the watchdog removes its sidecar).",
+      raw -> raw.isEmpty() ? "" : Parsers.duration(Duration.ofSeconds(1)).parse(raw).toMillis() + "ms");
+  public static final ConfigKey<Duration> AGENT_GRACE = new ConfigKey<>(PREFIX + "agent.grace", "1s",
+      "Grace between SIGTERM and SIGKILL when the protocol agent cancels a request (timeout, task killed); the client waits this plus 1 s for the agent to confirm.",
+      Parsers.duration(Duration.ZERO));
 
   /** Every declared key, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
-      HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, PROCESS_ARCHIVE, AGENT_CONCURRENCY);
+      HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
+      PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_GRACE);
 }

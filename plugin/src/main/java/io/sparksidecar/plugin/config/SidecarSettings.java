@@ -36,11 +36,18 @@ public record SidecarSettings(
     Duration healthInterval,
     Duration healthStaleAfter,
     Duration stopTimeout,
+    Duration startupTimeout,
     String dockerHost,
     String dockerApiVersion,
     String dockerClient,
+    int dockerRetries,
     String processArchive,
-    int agentConcurrency) {
+    int agentConcurrency,
+    Duration agentClientTimeout,
+    Duration agentGrace) {
+
+  /** The agent's client timeout when neither the key nor spark.network.timeout says otherwise (Spark's default). */
+  public static final Duration DEFAULT_CLIENT_TIMEOUT = Duration.ofSeconds(120);
 
   /** What "ready" means and how long to wait for it. {@code kind} is never "auto" here. */
   public record Readiness(String kind, int port, String path, String logPattern, Duration timeout) {}
@@ -112,11 +119,26 @@ public record SidecarSettings(
         memory > 0 ? memory : profile == null ? 0 : profile.memoryBytes(),
         shm > 0 ? shm : profile == null ? 0 : profile.shmBytes(),
         gpus > 0 ? gpus : profile == null ? 0 : profile.gpus());
+    Duration healthInterval = HEALTH_INTERVAL.get(conf);
+    Duration staleAfter = HEALTH_STALE.get(conf);
+    if (staleAfter.compareTo(healthInterval) <= 0) {
+      throw new SidecarException(HEALTH_STALE.name() + "=" + Parsers.human(staleAfter) + " must exceed " + HEALTH_INTERVAL.name()
+          + "=" + Parsers.human(healthInterval) + ": every executor would look stale between two heartbeats");
+    }
+    String network = NETWORK.get(conf);
+    if (network.equals("bridge") && (readiness.kind().equals("port") || readiness.kind().equals("http"))
+        && !ports.contains(readiness.port())) {
+      throw new SidecarException(READINESS_PORT.name() + "=" + readiness.port() + " is not in " + PORTS.name() + "="
+          + conf.getOrDefault(PORTS.name(), "") + ": on the bridge network only those ports are published (on 127.0.0.1)");
+    }
+    String clientTimeout = AGENT_CLIENT_TIMEOUT.get(conf);
     return new SidecarSettings(runtime, image, command, Map.copyOf(env), protocol, volumes, mountBase,
-        HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), NETWORK.get(conf),
+        HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), network,
         PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_WINDOW.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),
-        HEALTH_INTERVAL.get(conf), HEALTH_STALE.get(conf), STOP_TIMEOUT.get(conf), DOCKER_HOST.get(conf),
-        DOCKER_API_VERSION.get(conf), DOCKER_CLIENT.get(conf), PROCESS_ARCHIVE.get(conf), AGENT_CONCURRENCY.get(conf));
+        healthInterval, staleAfter, STOP_TIMEOUT.get(conf), STARTUP_TIMEOUT.get(conf), DOCKER_HOST.get(conf),
+        DOCKER_API_VERSION.get(conf), DOCKER_CLIENT.get(conf), DOCKER_RETRIES.get(conf), PROCESS_ARCHIVE.get(conf),
+        AGENT_CONCURRENCY.get(conf), clientTimeout.isEmpty() ? DEFAULT_CLIENT_TIMEOUT : Parsers.duration().parse(clientTimeout),
+        AGENT_GRACE.get(conf));
   }
 
   private static Readiness readiness(Map<String, String> conf, String protocol, List<Integer> ports) {

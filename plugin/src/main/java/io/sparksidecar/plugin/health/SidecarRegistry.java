@@ -9,32 +9,110 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The driver's view of every executor's sidecar: the last report and when it came. Thread-safe;
- * {@link #update} is O(1) so the driver's RPC thread is never held up.
+ * The driver's view of every executor's sidecar: the last report and when it came. Thread-safe:
+ * Spark calls the driver plugin's {@code receive} from several RPC threads at once, so recording a
+ * report and deciding what it means happen in one atomic step per executor ({@link #update}), and a
+ * report older than the one recorded (sent earlier, delivered later) changes nothing. Executors
+ * whose sidecar stopped, failed or fell silent long ago are evicted beyond {@code retainedDead}
+ * (the oldest first), so a long application with executors coming and going keeps a bounded registry.
  */
 public final class SidecarRegistry {
 
   /** One executor's row. {@code stale} is derived from the report age. */
   public record Entry(HealthReport report, long receivedMillis, boolean stale) {}
 
-  private final Map<String, HealthReport> reports = new ConcurrentHashMap<>();
-  private final Map<String, Long> received = new ConcurrentHashMap<>();
+  /** What {@link #update} recorded: the previous report (null when new) and the decision about the new one. */
+  public record Update<A>(HealthReport previous, A decision, boolean recorded) {}
+
+  /** Dead executors kept for the status report, like Spark's UI (spark.ui.retainedDeadExecutors). */
+  public static final int DEFAULT_RETAINED_DEAD = 100;
+
+  private record Row(HealthReport report, long receivedMillis) {}
+
+  private final Map<String, Row> rows = new ConcurrentHashMap<>();
   private final long staleAfterMillis;
+  private final int retainedDead;
+  private final java.util.concurrent.atomic.AtomicLong lastEviction = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong evictedRestarts = new java.util.concurrent.atomic.AtomicLong();
 
   public SidecarRegistry(long staleAfterMillis) {
+    this(staleAfterMillis, DEFAULT_RETAINED_DEAD);
+  }
+
+  public SidecarRegistry(long staleAfterMillis, int retainedDead) {
     this.staleAfterMillis = staleAfterMillis;
+    this.retainedDead = retainedDead;
   }
 
   /** Records a report; returns the previous one of that executor (null when new). */
   public HealthReport update(HealthReport report, long nowMillis) {
-    received.put(report.executorId(), nowMillis);
-    return reports.put(report.executorId(), report);
+    return update(report, nowMillis, (previous, next) -> null).previous();
+  }
+
+  /**
+   * Records {@code report} and applies {@code decide(previous, report)} atomically for its executor:
+   * two threads delivering reports of one executor never both see the same previous report. A
+   * report sent before the recorded one is dropped ({@code recorded=false}, decision of nothing:
+   * {@code decide} is not called). {@code decide} runs under the executor's lock: keep it short.
+   */
+  public <A> Update<A> update(HealthReport report, long nowMillis,
+      java.util.function.BiFunction<HealthReport, HealthReport, A> decide) {
+    Object[] out = new Object[3];
+    rows.compute(report.executorId(), (id, row) -> {
+      HealthReport previous = row == null ? null : row.report();
+      if (previous != null && report.sentMillis() < previous.sentMillis()) {
+        out[0] = previous;
+        out[2] = Boolean.FALSE;
+        return row;
+      }
+      out[0] = previous;
+      out[1] = decide.apply(previous, report);
+      out[2] = Boolean.TRUE;
+      return new Row(report, nowMillis);
+    });
+    long last = lastEviction.get();
+    if (nowMillis - last >= 1000 && lastEviction.compareAndSet(last, nowMillis)) {
+      evict(nowMillis); // at most once a second: one pass over the rows
+    }
+    @SuppressWarnings("unchecked")
+    A decision = (A) out[1];
+    return new Update<>((HealthReport) out[0], decision, (Boolean) out[2]);
+  }
+
+  /** Drops the oldest dead rows (stopped, failed, or silent for 10 × the stale bound) beyond {@code retainedDead}. */
+  void evict(long nowMillis) {
+    List<Map.Entry<String, Row>> dead = new ArrayList<>();
+    for (Map.Entry<String, Row> e : rows.entrySet()) {
+      if (dead(e.getValue(), nowMillis)) {
+        dead.add(e);
+      }
+    }
+    if (dead.size() <= retainedDead) {
+      return;
+    }
+    dead.sort(Comparator.comparingLong(e -> e.getValue().receivedMillis()));
+    for (Map.Entry<String, Row> e : dead.subList(0, dead.size() - retainedDead)) {
+      if (rows.remove(e.getKey(), e.getValue())) { // only if no newer report came meanwhile
+        evictedRestarts.addAndGet(e.getValue().report().snapshot().restarts());
+      }
+    }
+  }
+
+  private boolean dead(Row row, long nowMillis) {
+    State s = row.report().snapshot().state();
+    return s == State.STOPPED || s == State.FAILED || nowMillis - row.receivedMillis() > 10 * staleAfterMillis;
+  }
+
+  /** How many executors the registry holds. */
+  public int size() {
+    return rows.size();
   }
 
   public List<Entry> entries(long nowMillis) {
     List<Entry> out = new ArrayList<>();
-    reports.forEach((id, r) -> {
-      long at = received.getOrDefault(id, 0L);
+    rows.forEach((id, row) -> {
+      HealthReport r = row.report();
+      long at = row.receivedMillis();
       boolean live = r.snapshot().state() != State.STOPPED && r.snapshot().state() != State.FAILED;
       out.add(new Entry(r, at, live && nowMillis - at > staleAfterMillis));
     });
@@ -51,7 +129,7 @@ public final class SidecarRegistry {
   }
 
   public long totalRestarts() {
-    return reports.values().stream().mapToLong(r -> r.snapshot().restarts()).sum();
+    return evictedRestarts.get() + rows.values().stream().mapToLong(r -> r.report().snapshot().restarts()).sum();
   }
 
   /** A fixed-width table: one row per executor. */

@@ -4,14 +4,22 @@ import io.sparksidecar.plugin.SidecarException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Owns one executor's sidecar: starts it and waits for readiness ({@link #start}, blocking, on the
  * caller's thread), then watches it on its own daemon thread, restarting it in place by policy
  * (STARTING → READY ⇄ UNHEALTHY, → RESTARTING → READY, → FAILED), and stops it on {@link #close}.
- * Every state change goes to the listener; a listener that throws is ignored.
+ * Every state change goes to the listener; a listener that throws is logged and otherwise ignored.
+ *
+ * <p>Concurrency: the watch thread's restart and {@link #recycle} (a task thread) exclude each other
+ * (this object's monitor), so a recycled instance is never taken for a crashed one. The running
+ * instance changes only in {@link #adopt}, which refuses (and stops) an instance started after
+ * {@link #close} began: a close never leaves a container behind, whichever thread starts one.
  */
 public final class Supervisor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
   public enum State { STARTING, READY, UNHEALTHY, RESTARTING, FAILED, STOPPED }
 
@@ -37,8 +45,13 @@ public final class Supervisor implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean oneShot;
   private volatile boolean spent;
-  private Thread thread;
-  private final java.util.Deque<Long> restartTimes = new java.util.ArrayDeque<>();
+  private volatile Thread thread;
+  private final java.util.Deque<Long> restartTimes = new java.util.ArrayDeque<>(); // guarded by itself
+  private final Object adoptLock = new Object();
+  private volatile Duration startupTimeout;
+  private volatile long startDeadline; // nanoTime bound of start(), 0 once started
+  private final java.util.concurrent.atomic.AtomicLong listenerFailures = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong statusFailures = new java.util.concurrent.atomic.AtomicLong();
 
   public Supervisor(SidecarRuntime runtime, SidecarSpec spec, Readiness readiness, RestartPolicy policy,
       Duration readyTimeout, Duration stopGrace, Duration pollInterval, Consumer<Snapshot> listener) {
@@ -55,24 +68,44 @@ public final class Supervisor implements AutoCloseable {
   }
 
   /**
-   * Starts the sidecar and blocks until it is ready, restarting by policy. Throws (state FAILED)
-   * when it cannot be made ready; then nothing is left running. Idempotent once ready.
+   * Bounds {@link #start} as a whole (every attempt, backoff and readiness wait included): once it
+   * passes, the sidecar is FAILED (not permanent) with the reason of the last attempt.
+   */
+  public Supervisor startupTimeout(Duration timeout) {
+    this.startupTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Starts the sidecar and blocks until it is ready, restarting by policy, at most the startup
+   * timeout. Throws (state FAILED) when it cannot be made ready; then nothing is left running.
+   * Idempotent once ready.
    */
   public void start() {
     if (snapshot.state() != State.STARTING || instance != null) {
       return;
     }
+    Duration bound = startupTimeout;
+    startDeadline = bound == null ? 0 : System.nanoTime() + bound.toNanos();
     set(State.STARTING, 0, -1, "starting");
     try {
-      launch();
-    } catch (SidecarException first) {
-      if (!restartUntilReady(first.getMessage(), first)) {
-        throw new SidecarException(snapshot.reason(), first);
+      try {
+        launch();
+      } catch (SidecarException first) {
+        if (!restartUntilReady(first.getMessage(), first)) {
+          throw new SidecarException(snapshot.reason(), first);
+        }
       }
+    } finally {
+      startDeadline = 0;
     }
-    thread = new Thread(this::watch, "sidecar-supervisor-" + spec.executorId());
-    thread.setDaemon(true);
-    thread.start();
+    Thread t = new Thread(this::watch, "sidecar-supervisor-" + spec.executorId());
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+    if (closed) {
+      t.interrupt();
+    }
   }
 
   /**
@@ -89,11 +122,16 @@ public final class Supervisor implements AutoCloseable {
    * restart: runs {@code beforeStart} in between (e.g. clearing legacy flags). Blocks until ready.
    */
   public synchronized void recycle(Duration waitForExit, Runnable beforeStart) {
+    if (closed) {
+      throw new SidecarException(what + " is stopped");
+    }
     SidecarInstance old = instance;
     if (old != null) {
       long deadline = System.nanoTime() + waitForExit.toNanos();
       while (old.status().running() && System.nanoTime() < deadline) {
-        sleep(Duration.ofMillis(20));
+        if (!sleep(Duration.ofMillis(20))) {
+          throw new SidecarException(what + ": interrupted while waiting for the spent instance to exit");
+        }
       }
       old.stop(stopGrace);
     }
@@ -103,10 +141,16 @@ public final class Supervisor implements AutoCloseable {
   }
 
   private void launch() {
+    Duration wait = readyTimeout;
+    long deadline = startDeadline;
+    if (deadline != 0) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      wait = left.compareTo(wait) < 0 ? left : wait;
+    }
     SidecarInstance started = runtime.start(spec);
-    instance = started;
+    adopt(started);
     try {
-      Readiness.await(started, readiness, readyTimeout, what);
+      Readiness.await(started, readiness, wait, what);
     } catch (SidecarException e) {
       started.stop(stopGrace);
       throw e;
@@ -114,23 +158,48 @@ public final class Supervisor implements AutoCloseable {
     set(State.READY, snapshot.restarts(), snapshot.lastExitCode(), "ready");
   }
 
+  /** Makes {@code started} the running instance, unless {@link #close} began: then it is stopped. */
+  private void adopt(SidecarInstance started) {
+    synchronized (adoptLock) {
+      if (!closed) {
+        instance = started;
+        return;
+      }
+    }
+    started.stop(stopGrace);
+    throw new SidecarException(what + " was stopped while it started");
+  }
+
   /** Restarts by policy after {@code reason}; true once ready, false (state FAILED) when out of restarts. */
   private boolean restartUntilReady(String reason, SidecarException cause) {
     String why = reason;
     boolean permanent = cause != null && cause.isPermanent();
     while (!closed) {
-      int recent = policy.recent(restartTimes, System.nanoTime());
+      int recent;
+      synchronized (restartTimes) {
+        recent = policy.recent(restartTimes, System.nanoTime());
+      }
       Optional<Duration> delay = permanent ? Optional.empty() : policy.delayBeforeRestart(recent);
+      long deadline = startDeadline;
+      if (delay.isPresent() && deadline != 0 && System.nanoTime() + delay.get().toNanos() >= deadline) {
+        setFailed(why + " (not ready within the startup timeout of " + startupTimeout.toSeconds() + " s, "
+            + "spark.sidecar.startup.timeout)", false);
+        return false;
+      }
       if (delay.isEmpty()) {
         setFailed(permanent ? why : why + " (gave up after " + policy.describe(recent) + ")", permanent);
         return false;
       }
       set(State.RESTARTING, snapshot.restarts(), snapshot.lastExitCode(), why);
-      sleep(delay.get());
+      if (!sleep(delay.get()) || closed) {
+        return false; // close() (or an interrupt) came during the backoff: start nothing new
+      }
       if (instance != null) {
         instance.stop(stopGrace);
       }
-      restartTimes.addLast(System.nanoTime());
+      synchronized (restartTimes) {
+        restartTimes.addLast(System.nanoTime());
+      }
       snapshot = new Snapshot(State.RESTARTING, snapshot.restarts() + 1, snapshot.lastExitCode(), why,
           snapshot.instanceId(), snapshot.changedMillis(), false);
       try {
@@ -146,7 +215,9 @@ public final class Supervisor implements AutoCloseable {
 
   private void watch() {
     while (!closed) {
-      sleep(pollInterval);
+      if (!sleep(pollInterval)) {
+        return; // close() interrupts the watch thread
+      }
       SidecarInstance current = instance;
       if (closed || current == null) {
         return;
@@ -154,18 +225,33 @@ public final class Supervisor implements AutoCloseable {
       if (spent) {
         continue;
       }
-      InstanceStatus status = current.status();
+      InstanceStatus status;
+      try {
+        status = current.status();
+      } catch (RuntimeException e) {
+        // the engine did not answer (its client already retried): the sidecar is not known to be
+        // gone, so keep watching rather than let the watch thread die
+        if (statusFailures.incrementAndGet() % 20 == 1) {
+          LOG.warn("spark-sidecar: {}: cannot read its status; still watching: {}", what, e.getMessage());
+        }
+        continue;
+      }
       if (!status.running() && oneShot && status.exitCode() == 0) {
         spent = true; // a one-shot instance finished its hand-off; recycle() starts the next
         continue;
       }
       if (!status.running()) {
-        String tail = current.logTail(20);
-        snapshot = new Snapshot(snapshot.state(), snapshot.restarts(), status.exitCode(), snapshot.reason(),
-            snapshot.instanceId(), snapshot.changedMillis(), false);
-        String reason = what + " " + status.describe() + (tail.isBlank() ? "" : "; last lines of its log:\n" + tail);
-        if (!restartUntilReady(reason, null)) {
-          return;
+        synchronized (this) { // not while recycle() replaces the instance
+          if (closed || instance != current || spent) {
+            continue; // recycled or closed meanwhile: that exit was ours
+          }
+          String tail = current.logTail(20);
+          snapshot = new Snapshot(snapshot.state(), snapshot.restarts(), status.exitCode(), snapshot.reason(),
+              snapshot.instanceId(), snapshot.changedMillis(), false);
+          String reason = what + " " + status.describe() + (tail.isBlank() ? "" : "; last lines of its log:\n" + tail);
+          if (!restartUntilReady(reason, null)) {
+            return;
+          }
         }
       } else if ("unhealthy".equals(status.health()) && snapshot.state() == State.READY) {
         set(State.UNHEALTHY, snapshot.restarts(), snapshot.lastExitCode(), "its HEALTHCHECK reports unhealthy");
@@ -230,17 +316,23 @@ public final class Supervisor implements AutoCloseable {
     }
     try {
       listener.accept(s);
-    } catch (RuntimeException ignored) {
-      // a reporting problem must never break supervision
+    } catch (RuntimeException e) {
+      // a reporting problem must never break supervision; say so, without flooding the log
+      long n = listenerFailures.incrementAndGet();
+      if (n == 1 || n % 100 == 0) {
+        LOG.warn("spark-sidecar: {}: the state listener failed ({} time(s)) on {}", what, n, s.state(), e);
+      }
     }
   }
 
-  private void sleep(Duration d) {
+  /** Sleeps; false (interrupt flag kept) when interrupted. An interrupted task thread does not close the supervisor. */
+  private static boolean sleep(Duration d) {
     try {
       Thread.sleep(d.toMillis());
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      closed = true;
+      return false;
     }
   }
 
@@ -250,18 +342,26 @@ public final class Supervisor implements AutoCloseable {
     if (snapshot.state() == State.STOPPED) {
       return;
     }
-    closed = true;
-    if (thread != null) {
-      thread.interrupt();
+    SidecarInstance i;
+    synchronized (adoptLock) {
+      closed = true; // from here on adopt() refuses new instances
+      i = instance;
+    }
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
       try {
-        thread.join(stopGrace.toMillis() + 5000);
+        t.join(stopGrace.toMillis() + 5000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    SidecarInstance i = instance;
     if (i != null) {
       i.stop(stopGrace);
+    }
+    SidecarInstance late = instance; // adopted just before closed was set
+    if (late != null && late != i) {
+      late.stop(stopGrace);
     }
     Snapshot last = snapshot;
     set(State.STOPPED, last.restarts(), last.lastExitCode(),

@@ -54,6 +54,20 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.health.interval", "x"),
         Arguments.of("spark.sidecar.health.staleAfter", "x"),
         Arguments.of("spark.sidecar.stopTimeout", "x"),
+        // zero and negative durations that would spin or never wait
+        Arguments.of("spark.sidecar.health.interval", "0"),
+        Arguments.of("spark.sidecar.health.interval", "-5s"),
+        Arguments.of("spark.sidecar.health.staleAfter", "0ms"),
+        Arguments.of("spark.sidecar.readiness.timeout", "0s"),
+        Arguments.of("spark.sidecar.restart.window", "0"),
+        Arguments.of("spark.sidecar.restart.backoff", "-1s"),
+        Arguments.of("spark.sidecar.stopTimeout", "-1s"),
+        Arguments.of("spark.sidecar.startup.timeout", "0"),
+        Arguments.of("spark.sidecar.startup.timeout", "soon"),
+        Arguments.of("spark.sidecar.docker.retries", "-1"),
+        Arguments.of("spark.sidecar.agent.clientTimeout", "500ms"),
+        Arguments.of("spark.sidecar.agent.clientTimeout", "forever"),
+        Arguments.of("spark.sidecar.agent.grace", "-1s"),
         Arguments.of("spark.sidecar.docker.apiVersion", "latest"),
         Arguments.of("spark.sidecar.docker.host", "/var/run/docker.sock"),
         Arguments.of("spark.sidecar.docker.host", "https://engine:2376"),
@@ -105,6 +119,40 @@ class SidecarSettingsTest {
         .hasMessageContaining("spark.sidecar.protocol=v1");
     assertThatThrownBy(() -> SidecarSettings.from(conf("spark.sidecar.protocol", "v1", "spark.sidecar.volumes", "")))
         .hasMessageContaining("spark.sidecar.volumes");
+  }
+
+  @Test
+  void timingAndPortRulesAcrossKeysNameBothKeys() {
+    assertThatThrownBy(() -> SidecarSettings.from(conf("spark.sidecar.health.interval", "10s", "spark.sidecar.health.staleAfter", "5s")))
+        .hasMessageContaining("spark.sidecar.health.staleAfter").hasMessageContaining("spark.sidecar.health.interval");
+    assertThatThrownBy(() -> SidecarSettings.from(conf("spark.sidecar.ports", "1234", "spark.sidecar.readiness", "port",
+        "spark.sidecar.readiness.port", "8080")))
+        .hasMessageContaining("spark.sidecar.readiness.port=8080 is not in spark.sidecar.ports=1234");
+    // on the host network nothing is published: any port is reachable as it is
+    assertThat(SidecarSettings.from(conf("spark.sidecar.network", "host", "spark.sidecar.readiness", "port",
+        "spark.sidecar.readiness.port", "8080")).readiness().port()).isEqualTo(8080);
+  }
+
+  @Test
+  void theAgentClientTimeoutDefaultsToSparksNetworkTimeoutAndStartupMustEndBeforeTheHeartbeatTimeout() {
+    Map<String, String> resolved = SparkTimeouts.resolve(conf(), 300_000);
+    assertThat(SidecarSettings.from(resolved).agentClientTimeout()).isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThat(SidecarSettings.from(SparkTimeouts.resolve(conf("spark.sidecar.agent.clientTimeout", "45s"), 300_000))
+        .agentClientTimeout()).isEqualTo(java.time.Duration.ofSeconds(45));
+    SidecarSettings defaults = SidecarSettings.from(SparkTimeouts.resolve(conf(), 120_000));
+    assertThat(defaults.agentClientTimeout()).isEqualTo(java.time.Duration.ofSeconds(120));
+    assertThat(defaults.agentGrace()).isEqualTo(java.time.Duration.ofSeconds(1));
+    // Spark's defaults with ours: start-up (90 s) ends before the executor heartbeat timeout (120 s), no warning
+    assertThat(SparkTimeouts.check(defaults, SparkTimeouts.heartbeatTimeout(null, 120_000))).isEmpty();
+    assertThatThrownBy(() -> SparkTimeouts.check(defaults, SparkTimeouts.heartbeatTimeout(null, 60_000)))
+        .hasMessageContaining("spark.sidecar.startup.timeout=90 s").hasMessageContaining("spark.network.timeout=1 min");
+    assertThatThrownBy(() -> SparkTimeouts.check(defaults, SparkTimeouts.heartbeatTimeout(30_000L, 600_000)))
+        .hasMessageContaining("spark.storage.blockManagerHeartbeatTimeoutMs=30 s");
+    SidecarSettings odd = SidecarSettings.from(SparkTimeouts.resolve(conf("spark.sidecar.readiness.timeout", "100s",
+        "spark.sidecar.agent.clientTimeout", "5s"), 120_000));
+    assertThat(SparkTimeouts.check(odd, SparkTimeouts.heartbeatTimeout(null, 120_000)))
+        .anyMatch(w -> w.contains("spark.sidecar.readiness.timeout=100 s exceeds spark.sidecar.startup.timeout=90 s"))
+        .anyMatch(w -> w.contains("spark.sidecar.agent.clientTimeout=5 s is shorter than a long GC pause"));
   }
 
   @Test

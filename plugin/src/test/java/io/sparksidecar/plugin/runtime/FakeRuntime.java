@@ -9,8 +9,8 @@ import java.util.List;
 
 /** A scripted runtime for supervisor unit tests: each start() takes the next scripted outcome. */
 final class FakeRuntime implements SidecarRuntime {
-  final Deque<Object> script = new ArrayDeque<>(); // FakeInstance or SidecarException
-  final List<FakeInstance> started = new ArrayList<>();
+  final Deque<Object> script = new java.util.concurrent.ConcurrentLinkedDeque<>(); // FakeInstance or SidecarException
+  final List<FakeInstance> started = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   FakeRuntime then(Object outcome) {
     script.add(outcome);
@@ -33,7 +33,7 @@ final class FakeRuntime implements SidecarRuntime {
     return i;
   }
 
-  static final class FakeInstance implements SidecarInstance {
+  static class FakeInstance implements SidecarInstance {
     private static int counter;
     final String id = "fake-" + (++counter);
     volatile InstanceStatus status = InstanceStatus.alive("none");

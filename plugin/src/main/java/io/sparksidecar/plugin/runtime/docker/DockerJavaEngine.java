@@ -238,7 +238,9 @@ final class DockerJavaEngine implements Engine {
   }
 
   private SidecarException failure(String what, RuntimeException e) {
-    return new SidecarException("Docker engine at " + endpoint + " could not " + what + ": " + e.getMessage(), e);
+    int status = e instanceof com.github.dockerjava.api.exception.DockerException d ? d.getHttpStatus() : EngineFailures.NO_ANSWER;
+    return EngineFailures.of("Docker engine at " + endpoint + " could not " + what + ": " + e.getMessage(), status,
+        e.getMessage(), e);
   }
 
   @Override

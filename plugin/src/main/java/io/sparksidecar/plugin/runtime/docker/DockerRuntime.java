@@ -45,7 +45,7 @@ public final class DockerRuntime implements SidecarRuntime {
 
   private DockerRuntime(SidecarSettings settings, Engine engine) {
     this.settings = settings;
-    this.engine = engine;
+    this.engine = new RetryingEngine(engine, settings.dockerRetries(), java.time.Duration.ofMillis(250));
   }
 
   /** A runtime on the engine at the configured host if it answers a ping, else {@code null}. */
@@ -66,10 +66,11 @@ public final class DockerRuntime implements SidecarRuntime {
     try {
       id = engine.create(containerSpec(spec, user));
     } catch (SidecarException e) {
-      throw SidecarException.permanent("cannot create a container from image " + settings.image() + " ("
-          + SidecarKeys.IMAGE.name() + "): " + e.getMessage(), e);
+      // permanent or not as its cause says (a bad spec is; an engine hiccup that outlasted the retries is not)
+      throw SidecarException.as(e, "cannot create a container from image " + settings.image() + " ("
+          + SidecarKeys.IMAGE.name() + "): " + e.getMessage());
     }
-    DockerInstance instance = new DockerInstance(engine, id);
+    DockerInstance instance = new DockerInstance(engine, id, settings.network().equals("bridge") ? settings.ports() : null);
     // the watchdog that removes this container if the executor dies: launched before the start, so
     // no SIGKILL can orphan a running container (a spawn costs milliseconds; the watchdog JVM runs
     // at low priority). Once per JVM.
@@ -79,8 +80,8 @@ public final class DockerRuntime implements SidecarRuntime {
     } catch (SidecarException e) {
       String tail = instance.logTail(20);
       instance.stop(java.time.Duration.ZERO);
-      throw new SidecarException("cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
-          + (tail.isBlank() ? "" : "\n--- last lines of its log ---\n" + tail), e);
+      throw SidecarException.as(e, "cannot start container " + id + " of image " + settings.image() + ": " + e.getMessage()
+          + (tail.isBlank() ? "" : "\n--- last lines of its log ---\n" + tail));
     }
     if (!swept) {
       // the sweep of dead owners' containers: in the background and after the start, so that its
@@ -103,7 +104,8 @@ public final class DockerRuntime implements SidecarRuntime {
       binds.add(agentScript(spec.workDir()) + ":" + AGENT_PATH + ":ro");
       entrypoint = List.of("/bin/sh", AGENT_PATH, "--volume", settings.mountBase() + "/" + settings.volumes().get(0),
           "--concurrency", String.valueOf(settings.agentConcurrency()),
-          "--grace-ms", String.valueOf(settings.stopTimeout().toMillis()), "--");
+          "--grace-ms", String.valueOf(settings.agentGrace().toMillis()),
+          "--client-timeout-ms", String.valueOf(settings.agentClientTimeout().toMillis()), "--");
     }
     boolean publish = settings.network().equals("bridge");
     SidecarSettings.Resources r = settings.resources();
@@ -118,7 +120,7 @@ public final class DockerRuntime implements SidecarRuntime {
     try {
       user = engine.imageUser(image);
     } catch (SidecarException e) {
-      throw new SidecarException("cannot inspect image " + image + " on " + settings.dockerHost() + ": " + e.getMessage(), e);
+      throw SidecarException.as(e, "cannot inspect image " + image + " on " + settings.dockerHost() + ": " + e.getMessage());
     }
     return user.orElseThrow(() -> SidecarException.permanent("image " + image + " (" + SidecarKeys.IMAGE.name()
         + ") is not present on this host's Docker engine " + settings.dockerHost() + "; build or pull it there first", null));

@@ -82,7 +82,10 @@ final class EngineHttp {
       head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
     }
     head.append("\r\n");
-    try (SocketChannel ch = open()) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    SocketAddress target = resolve(timeout);
+    try (SocketChannel ch = SocketChannel.open(target instanceof InetSocketAddress ? java.net.StandardProtocolFamily.INET
+        : java.net.StandardProtocolFamily.UNIX)) {
       TimerTask guard = new TimerTask() {
         @Override
         public void run() {
@@ -93,8 +96,10 @@ final class EngineHttp {
           }
         }
       };
-      TIMEOUTS.schedule(guard, Math.max(1, timeout.toMillis()));
+      // one guard bounds connect, write and read: closing the channel ends a blocked connect too
+      TIMEOUTS.schedule(guard, Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       try {
+        ch.connect(target);
         writeFully(ch, ByteBuffer.wrap(head.toString().getBytes(StandardCharsets.ISO_8859_1)));
         if (body.length > 0) {
           writeFully(ch, ByteBuffer.wrap(body));
@@ -112,11 +117,28 @@ final class EngineHttp {
     }
   }
 
-  private SocketChannel open() throws IOException {
-    if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
-      return SocketChannel.open(new InetSocketAddress(inet.getHostString(), inet.getPort()));
+  /** The address to connect to; a host name is resolved within {@code timeout} (a hung resolver does not hang us). */
+  private SocketAddress resolve(Duration timeout) throws IOException {
+    if (!(address instanceof InetSocketAddress inet) || !inet.isUnresolved()) {
+      return address;
     }
-    return SocketChannel.open(address);
+    java.util.concurrent.CompletableFuture<InetSocketAddress> lookup = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> new InetSocketAddress(inet.getHostString(), inet.getPort()));
+    try {
+      InetSocketAddress resolved = lookup.get(Math.max(1, timeout.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+      if (resolved.isUnresolved()) {
+        throw new IOException("cannot resolve Docker engine host " + inet.getHostString());
+      }
+      return resolved;
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("no answer from the resolver for Docker engine host " + inet.getHostString() + " within "
+          + timeout.toMillis() + " ms", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException("cannot resolve Docker engine host " + inet.getHostString() + ": " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while resolving " + inet.getHostString(), e);
+    }
   }
 
   private static void writeFully(SocketChannel ch, ByteBuffer b) throws IOException {

@@ -207,13 +207,14 @@ final class SocketEngine implements Engine {
     try {
       return http.send(method, path, body, timeout);
     } catch (IOException e) {
-      throw new SidecarException("Docker engine at " + endpoint + ": " + method + " " + path + " failed: " + e.getMessage(), e);
+      throw EngineFailures.of("Docker engine at " + endpoint + ": " + method + " " + path + " failed: " + e.getMessage(),
+          EngineFailures.NO_ANSWER, e.getMessage(), e);
     }
   }
 
   private SidecarException failure(String what, EngineHttp.Response r) {
-    return new SidecarException("Docker engine at " + endpoint + " could not " + what + ": " + r.message()
-        + " (HTTP " + r.status() + ")");
+    return EngineFailures.of("Docker engine at " + endpoint + " could not " + what + ": " + r.message()
+        + " (HTTP " + r.status() + ")", r.status(), r.message(), null);
   }
 
   private static String enc(String s) {

@@ -51,7 +51,8 @@ public final class ProcessRuntime implements SidecarRuntime {
       argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
           "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", jarOf(Agent.class), Agent.class.getName(),
           "--volume", spec.volumes().get(s.volumes().get(0)).toString(),
-          "--concurrency", String.valueOf(s.agentConcurrency()), "--"));
+          "--concurrency", String.valueOf(s.agentConcurrency()), "--grace-ms", String.valueOf(s.agentGrace().toMillis()),
+          "--client-timeout-ms", String.valueOf(s.agentClientTimeout().toMillis()), "--"));
     }
     List<String> command = new ArrayList<>(s.command());
     command.set(0, resolve(command.get(0), extraEnv.getOrDefault("PATH", System.getenv().getOrDefault("PATH", ""))));
