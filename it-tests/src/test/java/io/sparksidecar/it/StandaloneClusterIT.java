@@ -25,9 +25,21 @@ class StandaloneClusterIT {
           "spark.sidecar.ports", "1234", "spark.sidecar.readiness", "http", "spark.sidecar.readiness.path", "/hello",
           "spark.executor.cores", "1", "spark.cores.max", "2"), cluster.url)) {
         appId = sc.sc().applicationId();
+        // both executors ready and idle, and every task holds its executor's only core for 1 s:
+        // the scheduler's first round of offers gives each executor a task (no luck involved)
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (SidecarDriverPlugin.registry().count(io.sparksidecar.plugin.runtime.Supervisor.State.READY,
+            System.currentTimeMillis()) < 2) {
+          assertThat(System.currentTimeMillis()).as("two READY sidecars:\n%s", SidecarDriverPlugin.statusReport())
+              .isLessThan(deadline);
+          Thread.sleep(100);
+        }
         List<String> answers = sc.parallelize(IntStream.range(0, 4).boxed().toList(), 4)
-            .map(i -> Sidecars.get().executorId() + "|" + ProcessHandle.current().pid() + "|"
-                + SidecarClusterIT.get(Sidecars.get().url(1234, "/hello")))
+            .map(i -> {
+              Thread.sleep(1000);
+              return Sidecars.get().executorId() + "|" + ProcessHandle.current().pid() + "|"
+                  + SidecarClusterIT.get(Sidecars.get().url(1234, "/hello"));
+            })
             .collect();
         assertThat(answers).allMatch(a -> a.endsWith("|Hello World"));
         List<String> executors = answers.stream().map(a -> a.substring(0, a.lastIndexOf('|'))).distinct().toList();
