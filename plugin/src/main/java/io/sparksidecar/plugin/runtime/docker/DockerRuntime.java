@@ -168,6 +168,9 @@ public final class DockerRuntime implements SidecarRuntime {
     settings.env().forEach((k, v) -> env.add(k + "=" + v));
     env.add("SIDECAR_APP_ID=" + spec.appId());
     env.add("SIDECAR_EXECUTOR_ID=" + spec.executorId());
+    // for images that run a protocol agent of their own: the same liveness and grace as an injected one
+    env.add("SIDECAR_CLIENT_TIMEOUT_MS=" + settings.agentClientTimeout().toMillis());
+    env.add("SIDECAR_GRACE_MS=" + settings.agentGrace().toMillis());
     for (String name : settings.volumes()) {
       env.add("SIDECAR_VOLUME_" + name.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_") + "="
           + settings.mountBase() + "/" + name);
