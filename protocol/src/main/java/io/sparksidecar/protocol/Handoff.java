@@ -97,7 +97,11 @@ public interface Handoff extends AutoCloseable {
   /**
    * Blocks until the request finishes, the agent is gone, or {@code timeout} passes. Returns the
    * result when the command exited 0 and every check passed; otherwise throws a
-   * {@link HandoffException} carrying the exit code and the log tail (and cancels on timeout).
+   * {@link HandoffException} carrying the exit code and the log tail. On timeout (or interrupt) it
+   * cancels the request first: the agent's command gets its grace period (SIGTERM, then SIGKILL),
+   * and this call returns only once the agent confirmed or is gone, or after the grace the agent
+   * announced plus {@link VolumeOptions#cancelWait()} — so it may block that much beyond
+   * {@code timeout}, and the command writes nothing into the volume after it returned.
    */
   HandoffResult await(Duration timeout);
 
@@ -123,7 +127,10 @@ public interface Handoff extends AutoCloseable {
   /** The request's whole log (stdout and stderr of the command), UTF-8. */
   String log();
 
-  /** Cancels the request if it is still running and removes everything it left on the volume. Idempotent. */
+  /**
+   * Cancels the request if it is still running (blocking as {@link #await} does on a timeout) and
+   * removes everything it left on the volume. Idempotent.
+   */
   @Override
   void close();
 }
