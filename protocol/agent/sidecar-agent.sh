@@ -6,6 +6,13 @@
 #   sidecar-agent.sh --volume DIR [--concurrency N] [--legacy] [--client-timeout-ms MS] \
 #                    [--grace-ms MS] -- COMMAND [ARGS...]
 #
+# --concurrency N          requests run at once (default 2)
+# --client-timeout-ms MS   the client counts as gone when client/heartbeat has not changed for MS
+#                          (default 120000, Spark's spark.network.timeout default; keep it well
+#                          above any executor GC pause or SIGSTOP). client/closed stops at once.
+# --grace-ms MS            SIGTERM, then SIGKILL after MS, for cancelled or stopped commands
+#                          (default 1000); announced in agent/info as grace_ms.
+#
 # Images COPY this file and use it as their entrypoint. The command runs once per request with
 # its working directory set to requests/<id>/ and SIDECAR_IN / SIDECAR_OUT / SIDECAR_REQUEST_ID /
 # SIDECAR_REQUEST_DIR in its environment; stdout and stderr go to requests/<id>/log.
@@ -15,13 +22,13 @@ set -u
 umask 002
 
 usage() {
-  echo "usage: sidecar-agent.sh --volume DIR [--concurrency N] [--legacy] [--client-timeout-ms MS] [--grace-ms MS] -- COMMAND [ARGS...]" >&2
+  echo "usage: sidecar-agent.sh --volume DIR [--concurrency N] [--legacy] [--client-timeout-ms MS (default 120000)] [--grace-ms MS (default 1000)] -- COMMAND [ARGS...]" >&2
   exit 2
 }
 die_usage() { echo "sidecar-agent: $*" >&2; usage; }
 need_number() { case "$2" in ''|*[!0-9]*) die_usage "$1 needs a whole number, got '$2'";; esac; }
 
-VOL=; CONC=2; LEGACY=0; CLIENT_TIMEOUT_MS=3000; GRACE_MS=1000
+VOL=; CONC=2; LEGACY=0; CLIENT_TIMEOUT_MS=120000; GRACE_MS=1000
 while [ $# -gt 0 ]; do
   case "$1" in
     --volume) [ $# -ge 2 ] || die_usage "--volume needs a value"; VOL=$2; shift 2 ;;
@@ -36,12 +43,20 @@ done
 [ -n "$VOL" ] || die_usage "--volume is required"
 [ $# -gt 0 ] || die_usage "no command given after '--'"
 [ "$CONC" -ge 1 ] || die_usage "--concurrency must be >= 1, got $CONC"
+[ "$CLIENT_TIMEOUT_MS" -ge 1 ] || die_usage "--client-timeout-ms must be >= 1, got $CLIENT_TIMEOUT_MS"
 case "$VOL" in /*) ;; *) VOL=$(pwd)/$VOL ;; esac
 
 TICK_MS=20
 if sleep 0.02 2>/dev/null; then nap() { sleep 0.02; }
 elif command -v usleep >/dev/null 2>&1; then nap() { usleep 20000; }
 else TICK_MS=1000; nap() { sleep 1; }
+fi
+# The grace is slept in one piece (not counted in ticks, which would stretch it): with whole-second
+# sleep only, it is rounded up to seconds, and that is the grace announced in agent/info.
+if [ "$TICK_MS" = 1000 ]; then
+  GRACE_MS=$(( (GRACE_MS + 999) / 1000 * 1000 )); GRACE_SLEEP=$(( GRACE_MS / 1000 ))
+else
+  GRACE_SLEEP=$(( GRACE_MS / 1000 )).$(( GRACE_MS % 1000 / 100 ))$(( GRACE_MS % 100 / 10 ))$(( GRACE_MS % 10 ))
 fi
 if [ -n "$(date +%s%3N 2>/dev/null | sed -n '/^[0-9]\{13,\}$/p')" ]; then now_ms() { date +%s%3N; }
 else now_ms() { echo "$(( $(date +%s) * 1000 ))"; }
@@ -204,7 +219,8 @@ for _d in "$VOL"/requests/*; do # PROTOCOL.md section 6 "Restart"
   [ -e "$VOL/done/$id" ] || write_done failed -1 "agent restarted while the request was running"
 done
 
-{ echo "protocol=1"; echo "agent=sh"; echo "pid=$$"; echo "concurrency=$CONC"; echo "mode=requests"; } > "$VOL/agent/.info.tmp" \
+{ echo "protocol=1"; echo "agent=sh"; echo "pid=$$"; echo "concurrency=$CONC"; echo "mode=requests"
+  echo "grace_ms=$GRACE_MS"; echo "client_timeout_ms=$CLIENT_TIMEOUT_MS"; } > "$VOL/agent/.info.tmp" \
   && mv -f "$VOL/agent/.info.tmp" "$VOL/agent/info"
 
 heartbeat() {
@@ -224,7 +240,7 @@ KILLED=      # ids whose command group was already signalled
 
 kill_group() { # pid-of-command-group
   if [ -n "$SETSID" ]; then kill -TERM "-$1" 2>/dev/null; else kill -TERM "$1" 2>/dev/null; fi
-  ( _t=0; while [ "$_t" -lt "$GRACE_MS" ]; do nap; _t=$((_t + TICK_MS)); done
+  ( if [ "$TICK_MS" = 1000 ]; then sleep "$GRACE_SLEEP"; else sleep "$GRACE_SLEEP" 2>/dev/null || usleep "$((GRACE_MS * 1000))"; fi
     if [ -n "$SETSID" ]; then kill -KILL "-$1" 2>/dev/null; else kill -KILL "$1" 2>/dev/null; fi ) &
 }
 

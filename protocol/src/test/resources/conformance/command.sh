@@ -24,6 +24,18 @@ case "$mode" in
     echo "sleeping $(cat "$in/seconds") s"
     sleep "$(cat "$in/seconds")"
     echo "complete" >> "$out/result" ;;
+  stubborn)
+    # ignores SIGTERM and keeps writing into out/ until SIGKILL; a write that finds the request
+    # directory gone is recorded in the witness file (a path outside the volume)
+    trap '' TERM
+    witness=$(cat "$in/witness")
+    echo $$ > "$out/.pid"
+    n=0
+    while :; do
+      n=$((n + 1))
+      if ! echo "tick $n" >> "$out/ticks" 2>/dev/null; then echo "lost tick $n" >> "$witness"; fi
+      sleep 0.05
+    done ;;
   *)
     echo "unknown mode '$mode'"; exit 64 ;;
 esac

@@ -1,7 +1,7 @@
 package io.sparksidecar.protocol;
 
 import java.io.BufferedReader;
-import java.io.FilterOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -17,9 +17,12 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * Input writing and verified output reading shared by the v1 and legacy hand-offs. Subclasses
@@ -30,7 +33,10 @@ abstract class AbstractHandoff implements Handoff {
   protected final VolumeOptions options;
   protected final Map<String, Long> inputs = new LinkedHashMap<>();
   protected final List<String> expected = new ArrayList<>();
-  private int openInputs;
+  /** Inputs whose writer is running (nested writers write two inputs at once). */
+  private final Set<String> writing = new HashSet<>();
+  /** The first input whose writing failed: such a hand-off can no longer start. */
+  private String failedInput;
   protected boolean started;
   protected HandoffResult result;
   protected boolean closed;
@@ -95,35 +101,94 @@ abstract class AbstractHandoff implements Handoff {
     });
   }
 
+  /**
+   * Runs {@code writer} on the calling thread against a fresh temporary file and publishes it (one
+   * rename) only when the writer returns normally: the entire input or nothing.
+   */
   @Override
-  public OutputStream openInput(String name) {
+  public Handoff writeInput(String name, InputWriter writer) {
+    Objects.requireNonNull(writer, "writer");
     Path target = inputTarget(name);
     Path temp = AtomicFiles.tempSibling(target);
+    writing.add(name);
     try {
-      OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW);
-      openInputs++;
-      return new FilterOutputStream(out) {
-        private boolean done;
+      try (OutputStream file = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW);
+           InputSink sink = new InputSink(file, name)) {
+        writer.writeTo(sink);
+        sink.finish();
+      }
+      long size = Files.size(temp);
+      AtomicFiles.publish(temp, target);
+      inputs.put(name, size);
+      return this;
+    } catch (Throwable e) { // NOPMD: whatever the writer throws, nothing of the input may be published
+      AtomicFiles.deleteQuietly(temp);
+      failedInput = failedInput == null ? name : failedInput;
+      if (e instanceof RuntimeException || e instanceof Error) {
+        throw sneaky(e);
+      }
+      throw error("cannot write input '" + name + "' to " + target + ": " + e.getMessage()
+          + "; nothing of it was published", e);
+    } finally {
+      writing.remove(name);
+    }
+  }
 
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          out.write(b, off, len);
-        }
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> T sneaky(Throwable e) throws T {
+    throw (T) e;
+  }
 
-        @Override
-        public void close() throws IOException {
-          if (done) {
-            return;
-          }
-          done = true;
-          openInputs--;
-          super.close();
-          AtomicFiles.publish(temp, target);
-          inputs.put(name, Files.size(target));
-        }
-      };
-    } catch (IOException e) {
-      throw error("cannot create input '" + name + "' at " + temp, e);
+  /**
+   * What a writer of {@link #writeInput(String, InputWriter)} writes to: buffered; its {@code close}
+   * only flushes and ends the writing (it does not publish); any use after the writer returned fails.
+   */
+  private final class InputSink extends OutputStream {
+    private final OutputStream out;
+    private final String name;
+    private boolean closed;
+
+    InputSink(OutputStream file, String name) {
+      this.out = new BufferedOutputStream(file, 1 << 16);
+      this.name = name;
+    }
+
+    private void open() throws IOException {
+      if (closed) {
+        throw new IOException("request " + id + ": input '" + name + "' is no longer open for writing");
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      open();
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      open();
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      open();
+      out.flush();
+    }
+
+    /** Called by the writer: ends its writing. Publishing still waits for the writer to return. */
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        out.flush();
+        closed = true;
+      }
+    }
+
+    /** Called after the writer returned normally. */
+    void finish() throws IOException {
+      close();
     }
   }
 
@@ -149,14 +214,20 @@ abstract class AbstractHandoff implements Handoff {
       return this;
     } catch (IOException | UncheckedIOException e) {
       AtomicFiles.deleteQuietly(temp);
-      throw error("cannot write input '" + name + "' to " + target + ": " + e.getMessage(), e);
+      failedInput = failedInput == null ? name : failedInput;
+      throw error("cannot write input '" + name + "' to " + target + ": " + e.getMessage()
+          + "; nothing of it was published", e);
+    } catch (RuntimeException | Error e) {
+      AtomicFiles.deleteQuietly(temp);
+      failedInput = failedInput == null ? name : failedInput;
+      throw e;
     }
   }
 
   private Path inputTarget(String name) {
     requireState(!started, "inputs can only be written before start()");
     Names.checkName(id, name);
-    if (inputs.containsKey(name)) {
+    if (inputs.containsKey(name) || writing.contains(name)) {
       throw error("input '" + name + "' was already written", null);
     }
     try {
@@ -173,7 +244,9 @@ abstract class AbstractHandoff implements Handoff {
   @Override
   public void start() {
     requireState(!started, "start() was already called");
-    requireState(openInputs == 0, openInputs + " input stream(s) are still open; close them before start()");
+    requireState(writing.isEmpty(), "input(s) " + writing + " are still being written; start() only after their writers returned");
+    requireState(failedInput == null, "input '" + failedInput + "' failed while it was written and nothing of it was "
+        + "published; this hand-off cannot start (close it and use a new one)");
     started = true;
     try {
       doStart();

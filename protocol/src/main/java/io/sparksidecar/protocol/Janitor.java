@@ -1,6 +1,7 @@
 package io.sparksidecar.protocol;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -8,25 +9,36 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 
 /**
  * Takes request directories off the hot path: {@link #dispose} renames one to a hidden
  * {@code requests/.trash-*} name (one syscall; agents ignore dot names) and a daemon thread deletes
  * it. {@link #close} finishes every pending deletion, so a closed volume leaves nothing behind.
+ * A deletion that fails (whatever it throws, even an {@link Error}) is logged and skipped: the
+ * thread goes on with the next one, and what was left stays in {@code requests/.trash-*}.
  */
 final class Janitor implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Janitor.class.getName());
   private static final Trash STOP = new Trash(Path.of(""), List.of());
   private final BlockingQueue<Trash> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
+  private final Consumer<Trash> deleter;
 
   Janitor(String name) {
+    this(name, Janitor::delete);
+  }
+
+  /** With another way to delete one directory (tests inject failures here). */
+  Janitor(String name, Consumer<Trash> deleter) {
+    this.deleter = deleter;
     thread = new Thread(this::loop, "sidecar-volume-janitor-" + name);
     thread.setDaemon(true);
     thread.start();
   }
 
   /** A request directory and the names the client knows are in it. */
-  private record Trash(Path dir, List<String> known) {}
+  record Trash(Path dir, List<String> known) {}
 
   /**
    * Makes {@code dir} disappear from its name at once and deletes it in the background, first by
@@ -56,18 +68,32 @@ final class Janitor implements AutoCloseable {
       if (next == STOP) {
         return;
       }
-      delete(next);
+      deleteSafely(next);
     }
   }
 
-  private static void delete(Trash t) {
+  /** One deletion that never throws: the janitor must outlive any single bad directory. */
+  private void deleteSafely(Trash t) {
+    try {
+      deleter.accept(t);
+    } catch (Throwable e) { // NOPMD: even an Error from one directory must not stop the cleanup of the others
+      LOG.log(System.Logger.Level.WARNING, "cannot delete the request directory " + t.dir() + "; left in place", e);
+    }
+  }
+
+  /** Unlinks the known names, then walks whatever is left. Throws if the walk fails. */
+  static void delete(Trash t) {
     try {
       for (String name : t.known()) {
         Files.deleteIfExists(t.dir().resolve(name)); // unlink or rmdir; never follows a link
       }
       Files.delete(t.dir());
     } catch (IOException e) {
-      AtomicFiles.deleteQuietly(t.dir()); // something unexpected is left: walk it
+      try {
+        AtomicFiles.deleteRecursively(t.dir()); // something unexpected is left: walk it
+      } catch (IOException walk) {
+        throw new UncheckedIOException(walk);
+      }
     }
   }
 
@@ -82,7 +108,7 @@ final class Janitor implements AutoCloseable {
     }
     for (Trash t = queue.poll(); t != null; t = queue.poll()) {
       if (t != STOP) {
-        delete(t);
+        deleteSafely(t);
       }
     }
   }

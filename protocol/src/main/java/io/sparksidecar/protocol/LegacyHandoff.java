@@ -63,12 +63,20 @@ final class LegacyHandoff extends AbstractHandoff {
         }
         Set<String> ignored = watcher.await(Math.min(options.pollInterval().toMillis(), Math.max(1, left / 1_000_000)));
       }
-      String content = Files.readString(doneFlag, StandardCharsets.UTF_8).trim();
-      int exit = parseExit(content);
-      String status = exit == 0 ? HandoffResult.OK : HandoffResult.FAILED;
-      String error = exit == 0 ? "" : "legacy agent reported exit " + exit;
+      String content = Files.readString(doneFlag, StandardCharsets.UTF_8);
+      if (content.isBlank()) {
+        // images write the flag with a shell redirection (create, then write): look once more
+        Thread.sleep(options.pollInterval().toMillis());
+        content = Files.readString(doneFlag, StandardCharsets.UTF_8);
+      }
+      Integer parsed = parseExit(content);
+      int exit = parsed == null ? HandoffException.NO_EXIT_CODE : parsed;
+      String status = parsed != null && exit == 0 ? HandoffResult.OK : HandoffResult.FAILED;
+      String error = parsed == null
+          ? "unparseable done_flag " + doneFlag + ": '" + firstLine(content) + "' (expected an empty file or exit=<n>)"
+          : exit == 0 ? "" : "legacy agent reported exit " + exit;
       for (String name : expected) {
-        if (exit == 0 && !Names.isPlainFile(Names.resolveInside(root, id, name))) {
+        if (status.equals(HandoffResult.OK) && !Names.isPlainFile(Names.resolveInside(root, id, name))) {
           status = HandoffResult.FAILED;
           error = "declared output '" + name + "' missing";
           break;
@@ -84,17 +92,28 @@ final class LegacyHandoff extends AbstractHandoff {
     }
   }
 
-  /** An empty done_flag means 0; {@code exit=N} or a bare number is the exit code. */
-  private static int parseExit(String content) {
-    String value = content.startsWith("exit=") ? content.substring(5).trim() : content;
-    if (value.isEmpty()) {
+  /**
+   * The exit code a {@code done_flag} reports (PROTOCOL.md section 8): empty (or only whitespace)
+   * means 0; otherwise its first line is {@code exit=<n>} or a bare {@code <n>}, later lines are
+   * ignored. Anything else is {@code null}: a flag nobody can read must never pass as a success.
+   */
+  static Integer parseExit(String content) {
+    if (content.isBlank()) {
       return 0;
     }
+    String line = content.strip().lines().findFirst().orElse("").strip();
+    String value = line.startsWith("exit=") ? line.substring(5).strip() : line;
     try {
-      return Integer.parseInt(value.lines().findFirst().orElse("0").trim());
+      return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      return 0;
+      return null;
     }
+  }
+
+  /** The first line of {@code content}, at most 80 characters, for an error message. */
+  private static String firstLine(String content) {
+    String line = content.strip().lines().findFirst().orElse("");
+    return line.length() <= 80 ? line : line.substring(0, 80) + "...";
   }
 
   @Override

@@ -20,7 +20,11 @@ final class RequestHandoff extends AbstractHandoff {
   private final Janitor janitor;
   private final Consumer<RequestHandoff> onClose;
   private final Path dir;
+  /** The grace of an agent that announces none (PROTOCOL.md 5.1). */
+  static final long DEFAULT_GRACE_MILLIS = 1000;
   private CompletableFuture<HandoffResult> future;
+  private volatile boolean cancelSignalled; // volatile: Volume.close signals from its own thread
+  private volatile boolean cancelWritten;
 
   RequestHandoff(String id, Protocol protocol, VolumeOptions options, CompletionDispatcher dispatcher,
       Janitor janitor, Consumer<RequestHandoff> onClose) {
@@ -102,9 +106,19 @@ final class RequestHandoff extends AbstractHandoff {
 
   /** PROTOCOL.md 5.1: unqueue if still queued, else ask the agent to stop and wait (bounded) for its answer. */
   private void cancel() {
-    if (future == null || (future.isDone() && !future.isCompletedExceptionally())) {
+    signalCancel();
+    awaitCancelled();
+  }
+
+  /**
+   * The first half of a cancel, which does not wait: unqueues the request if the agent has not
+   * claimed it, else writes {@code cancel}. Idempotent; a no-op for a request that is not running.
+   */
+  void signalCancel() {
+    if (cancelSignalled || future == null || (future.isDone() && !future.isCompletedExceptionally())) {
       return;
     }
+    cancelSignalled = true;
     try {
       Files.move(protocol.queued(id), dir.resolve(".unqueued"));
       return; // the agent never saw it
@@ -118,11 +132,40 @@ final class RequestHandoff extends AbstractHandoff {
     }
     try {
       Marker.builder().put("reason", "client cancelled").build().writeAtomically(dir.resolve("cancel"));
-      future.get(options.cancelWait().toMillis(), TimeUnit.MILLISECONDS);
-    } catch (IOException | ExecutionException | TimeoutException e) {
-      // agent gone or slow: cleanup goes ahead; the agent drops done markers of vanished requests
+      cancelWritten = true;
+    } catch (IOException e) {
+      // the volume is going away; cleanup goes ahead
+    }
+  }
+
+  /**
+   * The second half: blocks the calling thread until the agent has written the done marker
+   * (normally {@code status=cancelled}, once the command is dead) or is gone, at most the grace the
+   * agent announced plus {@link VolumeOptions#cancelWait()}. Until then the command may still write
+   * into the request directory, so it is not deleted before this returns.
+   */
+  private void awaitCancelled() {
+    if (!cancelWritten) {
+      return;
+    }
+    cancelWritten = false;
+    long waitMillis = announcedGraceMillis() + options.cancelWait().toMillis();
+    try {
+      future.get(waitMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // the agent is gone, or did not answer in time: cleanup goes ahead; it drops done markers of vanished requests
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** {@code grace_ms} from {@code agent/info}; the protocol's default (1 s) when absent or unreadable. */
+  private long announcedGraceMillis() {
+    try {
+      String grace = Marker.read(protocol.agentInfo()).get("grace_ms");
+      return grace == null ? DEFAULT_GRACE_MILLIS : Math.max(0, Long.parseLong(grace.trim()));
+    } catch (IOException | RuntimeException e) {
+      return DEFAULT_GRACE_MILLIS;
     }
   }
 
@@ -146,7 +189,7 @@ final class RequestHandoff extends AbstractHandoff {
       return;
     }
     if (started && result == null) {
-      cancel();
+      cancel(); // after Volume.close signalled it, this only waits
     }
     closed = true;
     dispatcher.forget(id);

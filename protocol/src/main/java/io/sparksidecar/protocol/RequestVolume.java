@@ -104,7 +104,11 @@ final class RequestVolume implements Volume {
       return;
     }
     closed = true;
-    for (RequestHandoff h : open.toArray(new RequestHandoff[0])) {
+    RequestHandoff[] running = open.toArray(new RequestHandoff[0]);
+    for (RequestHandoff h : running) {
+      h.signalCancel(); // every cancel first, so that the agent's grace periods run at the same time
+    }
+    for (RequestHandoff h : running) {
       h.close();
     }
     dispatcher.close();

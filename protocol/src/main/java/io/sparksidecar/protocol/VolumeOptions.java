@@ -10,7 +10,10 @@ import java.util.Objects;
  * @param staleAfter      agent heartbeat age after which the agent counts as gone (default 1 s)
  * @param heartbeatPeriod how often the client rewrites its own heartbeat (default 250 ms)
  * @param pollInterval    longest wait between two looks at the volume (default 50 ms)
- * @param cancelWait      how long a cancel waits for the agent's acknowledgement (default 2 s)
+ * @param cancelWait      how long a cancel waits for the agent's done marker beyond the grace the
+ *                        agent announces in {@code agent/info} ({@code grace_ms}; 1 s when absent)
+ *                        before it deletes the request anyway (default 1 s). The request directory
+ *                        is not deleted earlier unless the agent is gone (PROTOCOL.md 5.1)
  * @param maxOutputBytes  largest output the client will read into memory or copy (default unbounded)
  * @param logTailLines    how many log lines an exception carries (default 20)
  * @param extraLiveness   an additional check of the agent (e.g. "is its container running"),
@@ -30,7 +33,7 @@ public record VolumeOptions(
 
   public static VolumeOptions defaults() {
     return new VolumeOptions(Duration.ofMillis(1000), Duration.ofMillis(250), Duration.ofMillis(50),
-        Duration.ofSeconds(2), Long.MAX_VALUE, 20, null, false);
+        Duration.ofSeconds(1), Long.MAX_VALUE, 20, null, false);
   }
 
   public VolumeOptions withStaleAfter(Duration d) {

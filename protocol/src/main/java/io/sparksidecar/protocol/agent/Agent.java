@@ -95,7 +95,9 @@ public final class Agent implements AutoCloseable {
     recoverOrphans();
     Marker.builder().put("protocol", Protocol.VERSION).put("agent", "java")
         .put("pid", ProcessHandle.current().pid()).put("concurrency", options.concurrency())
-        .put("mode", options.worker() ? "workers" : "requests").build().writeAtomically(protocol.agentInfo());
+        .put("mode", options.worker() ? "workers" : "requests")
+        .put("grace_ms", options.grace().toMillis())
+        .put("client_timeout_ms", options.clientTimeout().toMillis()).build().writeAtomically(protocol.agentInfo());
     heartbeat = Heartbeat.start(protocol.agentHeartbeat(), HEARTBEAT_PERIOD, "sidecar-agent-heartbeat");
     try (DirectoryWatcher watcher = new DirectoryWatcher(protocol.queueDir())) {
       schedule(); // re-check after registering the watch

@@ -21,6 +21,15 @@ class AgentOptionsTest {
   }
 
   @Test
+  void defaultsSurviveLongPauses() {
+    AgentOptions o = AgentOptions.parse(new String[] {"--volume", "/v", "--", "x"});
+    assertThat(o.clientTimeout().toMillis()).as("spark.network.timeout's default").isEqualTo(120_000);
+    assertThat(o.grace().toMillis()).isEqualTo(1000);
+    assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "/v", "--client-timeout-ms", "0", "--", "x"}))
+        .hasMessageContaining("--client-timeout-ms must be >= 1");
+  }
+
+  @Test
   void badInputNamesTheFlag() {
     assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--", "cat"})).hasMessageContaining("--volume");
     assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "/v"})).hasMessageContaining("no command");

@@ -36,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class AgentContract {
   protected static final Duration RUN = Duration.ofSeconds(60);
+  /** The client timeout of most cases: long, as in production (the dead-client case sets a short one). */
+  protected static final long CLIENT_TIMEOUT_MILLIS = 30_000;
 
   @TempDir
   protected Path base;
@@ -63,8 +65,11 @@ public abstract class AgentContract {
   }
 
   protected AgentLauncher.RunningAgent startAgent(int concurrency, List<String> command) throws IOException {
-    AgentLauncher.RunningAgent agent = launcher().start(volumeDir,
-        new AgentLauncher.Spec(concurrency, false, 1500, command));
+    return startAgent(new AgentLauncher.Spec(concurrency, false, CLIENT_TIMEOUT_MILLIS, command));
+  }
+
+  protected AgentLauncher.RunningAgent startAgent(AgentLauncher.Spec spec) throws IOException {
+    AgentLauncher.RunningAgent agent = launcher().start(volumeDir, spec);
     agents.add(agent);
     return agent;
   }
@@ -264,7 +269,8 @@ public abstract class AgentContract {
 
   @Test
   void clientGoneMidRequestMakesTheAgentCleanUpAndStop() throws Exception {
-    AgentLauncher.RunningAgent agent = startAgent(2, launcher().scriptCommand(script));
+    // the default client timeout is long (120 s); a short one, passed explicitly, makes this case quick
+    AgentLauncher.RunningAgent agent = startAgent(new AgentLauncher.Spec(2, false, 1500, launcher().scriptCommand(script)));
     Process client = CrashingClient.start(volumeDir, base.resolve("client.log"));
     try {
       Path requests = volumeDir.resolve("requests");
@@ -280,6 +286,102 @@ public abstract class AgentContract {
       assertThat(Marker.read(volumeDir.resolve("agent").resolve("stopped")).get("reason")).contains("client");
     } finally {
       client.destroyForcibly();
+    }
+  }
+
+  @Test
+  void clientPausedShorterThanTheClientTimeoutCarriesOnAndItsRequestCompletes() throws Exception {
+    AgentLauncher.RunningAgent agent = startAgent(2, launcher().scriptCommand(script)); // client timeout 30 s
+    Path copy = base.resolve("paused-client-result");
+    Path clientLog = base.resolve("paused-client.log");
+    Process client = CrashingClient.start(volumeDir, clientLog, "3", copy.toString());
+    Path stopped = volumeDir.resolve("agent").resolve("stopped");
+    try {
+      Path requests = volumeDir.resolve("requests");
+      await(() -> listOrEmpty(requests).stream().anyMatch(d -> Files.exists(d.resolve("out").resolve(".pid"))),
+          30_000, "the client's request is running");
+      signal(client, "STOP"); // a long GC pause, as far as the agent can tell
+      try {
+        long until = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < until) {
+          assertThat(agent.isAlive()).as("the agent lives through the client's pause").isTrue();
+          assertThat(stopped).as("the agent did not stop").doesNotExist();
+          Thread.sleep(100);
+        }
+      } finally {
+        signal(client, "CONT");
+      }
+      assertThat(client.waitFor(60, TimeUnit.SECONDS)).as("the resumed client finished").isTrue();
+      assertThat(Files.readString(clientLog)).contains("result ok");
+      assertThat(client.exitValue()).as(Files.readString(clientLog)).isZero();
+      assertThat(Files.readAllBytes(copy)).isEqualTo(utf8("partial\ncomplete\n"));
+      // the client closed its volume on the way out: client/closed stops the agent at once
+      assertThat(agent.awaitExit(5_000)).as("agent stopped on client/closed").isTrue();
+      assertThat(Marker.read(stopped).get("reason")).contains("closed");
+    } finally {
+      signal(client, "CONT");
+      client.destroyForcibly();
+    }
+  }
+
+  @Test
+  void agentInfoAnnouncesTheGraceAndTheClientTimeout() throws Exception {
+    startAgent(new AgentLauncher.Spec(1, false, 45_000, launcher().scriptCommand(script), 700));
+    Path info = volumeDir.resolve("agent").resolve("info");
+    await(() -> Files.exists(info), 30_000, "agent/info");
+    Marker m = Marker.read(info);
+    assertThat(m.get("grace_ms")).isEqualTo("700");
+    assertThat(m.get("client_timeout_ms")).isEqualTo("45000");
+  }
+
+  /**
+   * A command that ignores SIGTERM goes on writing until the agent's grace ends in SIGKILL. The
+   * client's cancel (on timeout) must wait for that before the request directory is deleted: when
+   * await returns the command is dead, and none of its writes ever found the directory gone.
+   */
+  @Test
+  void cancelWaitsOutTheAgentsGraceBeforeDeletingTheRequestDirectory() throws Exception {
+    startAgent(new AgentLauncher.Spec(2, false, CLIENT_TIMEOUT_MILLIS, launcher().scriptCommand(script), 3_000));
+    Volume volume = openVolume();
+    volume.awaitAgent(Duration.ofSeconds(30));
+    Path witness = base.resolve("stubborn-witness.log");
+    Path reqDir;
+    long commandPid;
+    try (Handoff h = volume.newHandoff()) {
+      h.writeInput("mode", utf8("stubborn")).writeInput("witness", utf8(witness.toString())).start();
+      reqDir = volumeDir.resolve("requests").resolve(h.id());
+      commandPid = commandPid(reqDir);
+      long t0 = System.nanoTime();
+      assertThatThrownBy(() -> h.await(Duration.ofMillis(300)))
+          .isInstanceOf(HandoffException.class).hasMessageContaining("timed out after 300 ms");
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(millis).as("bounded by the grace + 1 s").isLessThan(300 + 3_000 + 1_000 + 2_000);
+      await(() -> !running(commandPid), 300, "the command is dead when the cancelled await returns");
+      assertThat(reqDir).as("not deleted before the agent confirmed").exists();
+    }
+    assertThat(reqDir).doesNotExist();
+    Thread.sleep(300);
+    assertThat(witness).as("no write of the command found its request directory deleted").doesNotExist();
+    assertThat(volumeDir.resolve("done")).isEmptyDirectory();
+  }
+
+  /** Alive and not a zombie (an orphan killed by SIGKILL may wait a while for its reaper). */
+  private static boolean running(long pid) {
+    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException | RuntimeException e) {
+      return true; // no /proc (or the container's view of it): trust ProcessHandle
+    }
+  }
+
+  private static void signal(Process p, String signal) throws IOException, InterruptedException {
+    if (p.isAlive()) {
+      new ProcessBuilder("kill", "-" + signal, String.valueOf(p.pid())).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
     }
   }
 

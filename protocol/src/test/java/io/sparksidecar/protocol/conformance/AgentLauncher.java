@@ -10,8 +10,19 @@ import java.util.List;
  */
 public interface AgentLauncher {
 
-  /** What the agent is started with. */
-  record Spec(int concurrency, boolean legacy, long clientTimeoutMillis, List<String> command) {}
+  /**
+   * What the agent is started with: {@code --concurrency}, {@code --legacy}, {@code --client-timeout-ms},
+   * {@code --grace-ms} and the command. Launchers pass every value as the flag of that name.
+   */
+  record Spec(int concurrency, boolean legacy, long clientTimeoutMillis, List<String> command, long graceMillis) {
+    /** The grace the suite uses unless a case needs another. */
+    public static final long DEFAULT_GRACE_MILLIS = 500;
+
+    /** With the suite's default grace ({@value #DEFAULT_GRACE_MILLIS} ms). */
+    public Spec(int concurrency, boolean legacy, long clientTimeoutMillis, List<String> command) {
+      this(concurrency, legacy, clientTimeoutMillis, command, DEFAULT_GRACE_MILLIS);
+    }
+  }
 
   /** Starts the agent on {@code volume}; the returned handle kills everything it started. */
   RunningAgent start(Path volume, Spec spec) throws IOException;

@@ -30,7 +30,7 @@ final class LocalProcessAgent implements AgentLauncher.RunningAgent {
   static List<String> argv(List<String> prefix, Path volume, AgentLauncher.Spec spec) {
     List<String> argv = new ArrayList<>(prefix);
     argv.addAll(List.of("--volume", volume.toString(), "--concurrency", String.valueOf(spec.concurrency()),
-        "--client-timeout-ms", String.valueOf(spec.clientTimeoutMillis()), "--grace-ms", "500"));
+        "--client-timeout-ms", String.valueOf(spec.clientTimeoutMillis()), "--grace-ms", String.valueOf(spec.graceMillis())));
     if (spec.legacy()) {
       argv.add("--legacy");
     }
