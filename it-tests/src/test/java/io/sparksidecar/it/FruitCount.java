@@ -16,13 +16,15 @@ final class FruitCount {
   static Iterator<Tuple2<String, Long>> viaSidecar(Iterator<String> partition) throws java.io.IOException {
     try (Handoff h = Sidecars.get().newHandoff()) {
       // streamed straight from the partition into the input file: nothing collected in the heap
-      try (java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(h.openInput("fruit.txt"),
-          java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
+      h.writeInput("fruit.txt", out -> {
+        java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out,
+            java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
         while (partition.hasNext()) {
           w.write(partition.next());
           w.write('\n');
         }
-      }
+        w.flush();
+      });
       h.expectOutput("counts.txt");
       h.run(Duration.ofMinutes(5));
       return parse(h.readLines("counts.txt")).iterator();

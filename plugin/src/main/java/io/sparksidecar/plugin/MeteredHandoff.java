@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * result of successful hand-offs), {@code handoffs.failed} (counter) and
  * {@code handoffs.failedLatency} (timer: start to failure), {@code handoff.bytesIn} and
  * {@code handoff.bytesOut} (histograms of input and output bytes per hand-off, whichever way the
- * inputs were written: bytes, files, streams, lines or {@link #openInput}).
+ * inputs were written: bytes, files, streams, lines or an {@link InputWriter}).
  */
 final class MeteredHandoff implements Handoff {
 
@@ -102,26 +102,23 @@ final class MeteredHandoff implements Handoff {
   }
 
   @Override
-  public OutputStream openInput(String name) {
-    OutputStream out = delegate.openInput(name);
-    return new java.io.FilterOutputStream(out) {
+  public Handoff writeInput(String name, InputWriter writer) {
+    long[] n = {0};
+    delegate.writeInput(name, out -> writer.writeTo(new java.io.FilterOutputStream(out) {
       @Override
       public void write(int b) throws java.io.IOException {
         out.write(b);
-        bytesIn++;
+        n[0]++;
       }
 
       @Override
       public void write(byte[] b, int off, int len) throws java.io.IOException {
         out.write(b, off, len);
-        bytesIn += len;
+        n[0] += len;
       }
-
-      @Override
-      public void close() throws java.io.IOException {
-        out.close();
-      }
-    };
+    }));
+    bytesIn += n[0];
+    return this;
   }
 
   /** Bytes of {@code s} in UTF-8, without encoding it. */

@@ -32,12 +32,12 @@ public final class RowsCsv {
 
   /** Writes {@code rows} as the input {@code name}, with a header line when {@code schema} is given. */
   public static Handoff writeRows(Handoff handoff, String name, Iterator<Row> rows, StructType schema) {
-    try (Writer w = new BufferedWriter(new OutputStreamWriter(handoff.openInput(name), StandardCharsets.UTF_8), 1 << 16)) {
+    // published only when every row was written: an iterator that throws leaves no partial input
+    return handoff.writeInput(name, out -> {
+      Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
       write(rows, schema, w);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write rows to input '" + name + "' of request " + handoff.id(), e);
-    }
-    return handoff;
+      w.flush();
+    });
   }
 
   /** Reads the output {@code name} (verified against the manifest) as rows of {@code schema}. */

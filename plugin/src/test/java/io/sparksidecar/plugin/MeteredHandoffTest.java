@@ -55,14 +55,17 @@ class MeteredHandoffTest {
       }
       return ok;
     });
-    when(ok.openInput("o")).thenReturn(java.io.OutputStream.nullOutputStream());
+    when(ok.writeInput(org.mockito.ArgumentMatchers.eq("o"), any(Handoff.InputWriter.class))).thenAnswer(a -> {
+      ((Handoff.InputWriter) a.getArgument(1)).writeTo(java.io.OutputStream.nullOutputStream());
+      return ok;
+    });
     Handoff h = new MeteredHandoff(ok, metrics, completed);
     h.writeInput("s", new java.io.ByteArrayInputStream(new byte[700]));
     h.writeLines("l", List.of("abc", "é")); // 4 + 3 bytes in UTF-8 with the newlines
-    try (java.io.OutputStream out = h.openInput("o")) {
+    h.writeInput("o", out -> {
       out.write(new byte[90], 0, 90);
       out.write(1);
-    }
+    });
     assertThat(completed).as("created, not yet completed").hasValue(0);
     h.run(Duration.ofSeconds(1));
     assertThat(completed).hasValue(1);

@@ -29,7 +29,7 @@ final class ContainerShAgentLauncher implements AgentLauncher {
     List<String> argv = new ArrayList<>(List.of("run", "-d", "--label", LABEL + "=" + run, "--pid=host", "--user", "0:0",
         "-v", mount + ":" + mount, "-v", agent + ":/opt/sidecar/agent.sh:ro", TestImages.BUSYBOX,
         "sh", "/opt/sidecar/agent.sh", "--volume", volume.toString(), "--concurrency", String.valueOf(spec.concurrency()),
-        "--client-timeout-ms", String.valueOf(spec.clientTimeoutMillis()), "--grace-ms", "500"));
+        "--client-timeout-ms", String.valueOf(spec.clientTimeoutMillis()), "--grace-ms", String.valueOf(spec.graceMillis())));
     if (spec.legacy()) {
       argv.add("--legacy");
     }
