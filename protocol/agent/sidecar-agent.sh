@@ -12,6 +12,8 @@
 #                          above any executor GC pause or SIGSTOP). client/closed stops at once.
 # --grace-ms MS            SIGTERM, then SIGKILL after MS, for cancelled or stopped commands
 #                          (default 1000); announced in agent/info as grace_ms.
+# Without the flags, SIDECAR_CLIENT_TIMEOUT_MS and SIDECAR_GRACE_MS from the environment (the
+# plugin sets both in every sidecar container) replace the defaults.
 #
 # Images COPY this file and use it as their entrypoint. The command runs once per request with
 # its working directory set to requests/<id>/ and SIDECAR_IN / SIDECAR_OUT / SIDECAR_REQUEST_ID /
@@ -29,6 +31,10 @@ die_usage() { echo "sidecar-agent: $*" >&2; usage; }
 need_number() { case "$2" in ''|*[!0-9]*) die_usage "$1 needs a whole number, got '$2'";; esac; }
 
 VOL=; CONC=2; LEGACY=0; CLIENT_TIMEOUT_MS=120000; GRACE_MS=1000
+# the plugin puts its settings in every container's environment, so an image that starts this
+# agent itself gets the same liveness and grace as an injected one; flags still win
+if [ -n "${SIDECAR_CLIENT_TIMEOUT_MS:-}" ]; then need_number SIDECAR_CLIENT_TIMEOUT_MS "$SIDECAR_CLIENT_TIMEOUT_MS"; CLIENT_TIMEOUT_MS=$SIDECAR_CLIENT_TIMEOUT_MS; fi
+if [ -n "${SIDECAR_GRACE_MS:-}" ]; then need_number SIDECAR_GRACE_MS "$SIDECAR_GRACE_MS"; GRACE_MS=$SIDECAR_GRACE_MS; fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --volume) [ $# -ge 2 ] || die_usage "--volume needs a value"; VOL=$2; shift 2 ;;

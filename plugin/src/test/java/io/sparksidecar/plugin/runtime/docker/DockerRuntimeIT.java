@@ -64,7 +64,7 @@ class DockerRuntimeIT {
       SidecarInstance i = runtime.start(spec);
       try {
         int port = i.hostPort(1234);
-        Readiness.await(i, Readiness.forHttp(port, "/hello"), Duration.ofSeconds(20), "hello-server");
+        Readiness.await(i, Readiness.forHttp(1234, "/hello"), Duration.ofSeconds(20), "hello-server");
         assertThat(get(URI.create("http://127.0.0.1:" + port + "/hello"))).isEqualTo("Hello World");
         assertThat(Docker.containersWithLabel(Owner.LABEL_APP, app)).hasSize(1);
       } finally {
