@@ -45,6 +45,9 @@ import java.util.jar.JarFile;
  * nobody else can write; the file is created {@code 0600}. Logs older than 7 days are pruned there.
  * Without such a directory, the log is {@code sidecar-watchdog.log} in the working directory.
  *
+ * <p>It runs in {@code /}, not in the executor's working directory: YARN deletes that directory,
+ * and a JVM whose working directory is gone does not start.
+ *
  * <p><b>Its classpath</b> (the plugin jar, fetched into the executor's directories, which YARN and
  * Spark's shutdown hook delete) is held open by the {@code sh} loop on fds 3.. and read by the
  * cleanup JVM as {@code /proc/self/fd/N}; the process runtime's pid file is likewise copied beside
@@ -236,7 +239,9 @@ public final class Watchdog {
       Files.writeString(log.toPath(), Instant.now() + " spark-sidecar watchdog: watching owner " + owner.id() + " (app "
           + appId + ", executor " + executorId + ")" + (session.isEmpty() ? " in the executor's process group" : " in its own session")
           + "\n", StandardOpenOption.APPEND);
+      // not in the executor's working directory, which YARN deletes (a JVM without a cwd does not start)
       Process p = new ProcessBuilder(argv)
+          .directory(new File("/"))
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -269,7 +274,7 @@ public final class Watchdog {
   static File logFile(String appId, String executorId, long pid) throws IOException {
     Path dir = stateDir();
     if (dir == null) {
-      return new File("sidecar-watchdog.log");
+      return new File("sidecar-watchdog.log").getAbsoluteFile();
     }
     Path log = dir.resolve(baseName(appId, executorId, pid) + ".log");
     try {
@@ -378,7 +383,8 @@ public final class Watchdog {
         }
       }
     }
-    return List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(e -> Path.of(e).toAbsolutePath().toString()).toList();
   }
 
   private static Path jarOf(Class<?> c) throws Exception {

@@ -17,13 +17,16 @@ import java.util.stream.Stream;
 public final class GroupKill {
   private GroupKill() {}
 
-  /** Starts {@code main} of {@code mainClass} as the leader of a new process group; its output goes to {@code log}. */
-  public static Process startGroupLeader(Path log, Class<?> mainClass, String... args) throws IOException {
+  /**
+   * Starts {@code main} of {@code mainClass} in {@code dir} (its "container directory") as the leader
+   * of a new process group; its output goes to {@code log}.
+   */
+  public static Process startGroupLeader(Path dir, Path log, Class<?> mainClass, String... args) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> argv = new ArrayList<>(List.of("setsid", java.toString(), "-cp", System.getProperty("java.class.path"),
         mainClass.getName()));
     argv.addAll(List.of(args));
-    return new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile())
+    return new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
   }
 
@@ -33,6 +36,15 @@ public final class GroupKill {
     Thread.sleep(250);
     new ProcessBuilder("kill", "-KILL", "--", "-" + pgid).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(); // may be gone already
+  }
+
+  /** Deletes a directory tree, as YARN deletes a container's directory once it is killed. */
+  public static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   /** Process group of {@code pid} (field 5 of /proc/pid/stat), or -1. */

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An executor killed as a YARN NodeManager kills a container (TERM then KILL to its whole process
- * group): the watchdog is in its own session, survives, and removes the executor's container.
+ * group, then deletes its directory): the watchdog is in its own session, survives, and removes the
+ * executor's container.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class WatchdogGroupKillIT {
@@ -23,7 +24,8 @@ class WatchdogGroupKillIT {
 
   @Test
   void aProcessGroupKillLeavesTheWatchdogToRemoveTheContainer() throws Exception {
-    Process owner = GroupKill.startGroupLeader(work.resolve("owner.log"), DockerRuntimeIT.ContainerOwner.class, app);
+    Path container = Files.createDirectories(work.resolve("container"));
+    Process owner = GroupKill.startGroupLeader(container, work.resolve("owner.log"), DockerRuntimeIT.ContainerOwner.class, app);
     try {
       long deadline = System.currentTimeMillis() + 60_000;
       while (!Files.readString(work.resolve("owner.log")).contains("started")) {
@@ -39,6 +41,7 @@ class WatchdogGroupKillIT {
       GroupKill.killGroup(owner.pid());
       long killed = System.currentTimeMillis();
       assertThat(owner.waitFor(5, TimeUnit.SECONDS)).as("the owner died with its group").isTrue();
+      GroupKill.deleteTree(container); // as YARN does
       while (!Docker.containersWithLabel(Owner.LABEL_APP, app).isEmpty()) {
         assertThat(System.currentTimeMillis() - killed).as("container gone within 10 s of the group kill; owner log:\n%s",
             Files.readString(work.resolve("owner.log"))).isLessThan(10_000);

@@ -26,7 +26,7 @@ class ProcessGroupKilledTest {
   @Test
   void aGroupKillLeavesTheWatchdogToKillASidecarOutsideTheGroup(@TempDir Path tmp) throws Exception {
     Path work = Files.createDirectories(tmp.resolve("container"));
-    Process owner = GroupKill.startGroupLeader(tmp.resolve("owner.log"), ProcessOwner.class, work.toString(), "setsid sleep 600");
+    Process owner = GroupKill.startGroupLeader(work, tmp.resolve("owner.log"), ProcessOwner.class, work.toString(), "setsid sleep 600");
     long sidecar = 0;
     try {
       long deadline = System.currentTimeMillis() + 30_000;
@@ -44,7 +44,7 @@ class ProcessGroupKilledTest {
       GroupKill.killGroup(owner.pid());
       long killed = System.currentTimeMillis();
       assertThat(owner.waitFor(5, TimeUnit.SECONDS)).isTrue();
-      deleteTree(work); // YARN deletes the container's directory
+      GroupKill.deleteTree(work); // YARN deletes the container's directory, the executor's working directory
       final long pid = sidecar;
       while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
         assertThat(System.currentTimeMillis() - killed).as("process sidecar %d killed within 10 s; owner log:\n%s", pid,
@@ -62,14 +62,6 @@ class ProcessGroupKilledTest {
       owner.destroyForcibly();
       if (sidecar != 0) {
         ProcessHandle.of(sidecar).ifPresent(ProcessHandle::destroyForcibly);
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (var files = Files.walk(dir)) {
-      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
       }
     }
   }
