@@ -74,7 +74,7 @@ public final class DockerRuntime implements SidecarRuntime {
     // the watchdog that removes this container if the executor dies: launched before the start, so
     // no SIGKILL can orphan a running container (a spawn costs milliseconds; the watchdog JVM runs
     // at low priority). Once per JVM.
-    Watchdog.ensureRunning(owner, settings);
+    Watchdog.ensureRunning(owner, settings, spec.appId(), spec.executorId());
     try {
       engine.start(id);
     } catch (SidecarException e) {

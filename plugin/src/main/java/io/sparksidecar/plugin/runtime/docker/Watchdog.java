@@ -2,8 +2,22 @@ package io.sparksidecar.plugin.runtime.docker;
 
 import io.sparksidecar.plugin.config.SidecarSettings;
 import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarFile;
 
 /**
@@ -13,56 +27,131 @@ import java.util.jar.JarFile;
  * that sidecar runs.
  *
  * <p>While the owner lives, only a POSIX {@code sh} loop watches it (the owner's pid and its start
- * time in {@code /proc/<pid>/stat}, every 500 ms): about 1 MB and no measurable CPU, so nothing
- * slows the executors starting beside it. When the owner is gone, the loop execs this class's
- * {@link #main} in a small JVM (-Xmx24m, serial GC, low priority), which does the cleanup and exits.
- * Without {@code /bin/sh} or {@code /proc} the JVM itself watches.
+ * time in {@code /proc/<pid>/stat}, every 500 ms; a zombie counts as gone): about 1 MB and no
+ * measurable CPU, so nothing slows the executors starting beside it. When the owner is gone, the
+ * loop execs this class's {@link #main} in a small JVM (-Xmx24m, serial GC, low priority), which
+ * does the cleanup and exits. Without {@code /bin/sh} or {@code /proc} the JVM itself watches.
+ *
+ * <p><b>Its own session.</b> The watchdog is started in a new session ({@code setsid} from
+ * util-linux, else {@code perl}'s {@code POSIX::setsid}), so it outlives a kill of the executor's
+ * whole process group, which is how a YARN NodeManager stops a container (TERM, then KILL 250 ms
+ * later). Only when neither exists does it stay in the executor's group (said on stderr).
+ *
+ * <p><b>Its log</b> is {@code <tmp>/spark-sidecar-<user>/watchdog-<app>-<executor>-<pid>.log},
+ * outside the executor's working directory (YARN deletes a container's directory): {@code <tmp>}
+ * is the first of {@code $TMPDIR}, {@code java.io.tmpdir} and {@code /tmp} that is not inside the
+ * working directory (Spark on YARN points {@code java.io.tmpdir} into the container). The
+ * directory is created {@code 0700} and used only if it is a real directory owned by this user that
+ * nobody else can write; the file is created {@code 0600}. Logs older than 7 days are pruned there.
+ * Without such a directory, the log is {@code sidecar-watchdog.log} in the working directory.
+ *
+ * <p>It runs in {@code /}, not in the executor's working directory: YARN deletes that directory,
+ * and a JVM whose working directory is gone does not start.
+ *
+ * <p><b>Its classpath</b> (the plugin jar, fetched into the executor's directories, which YARN and
+ * Spark's shutdown hook delete) is held open by the {@code sh} loop on fds 3.. and read by the
+ * cleanup JVM as {@code /proc/self/fd/N}; the process runtime's pid file is likewise copied beside
+ * the log at every change ({@code .pids}, deleted after the cleanup).
+ *
+ * <p><b>Bounded.</b> It lives as long as its owner, then at most {@link #DEADLINE} more: the cleanup
+ * JVM exits once the cleanup is done, and halts when it has not finished by then (an engine that
+ * hangs) or when it failed, with the reason in its log.
  *
  * <p>Arguments of {@link #main}: {@code <owner id> [docker <host> <api version> <client>] [pids <file>]}.
  */
 public final class Watchdog {
+  /** How long the cleanup may take once the owner is gone; {@code sidecar.watchdog.deadline} (ms) overrides it. */
+  static final Duration DEADLINE = Duration.ofSeconds(60);
+  static final String LOG_PREFIX = "watchdog-";
+  private static final Duration KEEP_LOGS = Duration.ofDays(7);
   private static final String NICE = "/usr/bin/nice";
   private static final String SH = "/bin/sh";
-  /** $1 owner pid, $2 its start time (field 22 of /proc/pid/stat), then the cleanup command. */
+  private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
+  private static final List<String> PERL = List.of("/usr/bin/perl", "/bin/perl");
+  /** perl's setsid then exec: for hosts without util-linux's setsid. */
+  private static final String PERL_SETSID = "use POSIX (); POSIX::setsid(); exec { $ARGV[0] } @ARGV or die \"exec: $!\\n\"";
+  /** Jars the guard holds open on fds 3.. (its classpath may live in a directory deleted with the executor). */
+  private static final int MAX_HELD = 6;
+  /**
+   * $1 owner pid, $2 its start time (field 22 of /proc/pid/stat), $3 a count n, then n jars that
+   * it opens on fds 3.. (the cleanup JVM reads them as /proc/self/fd/N, so a jar deleted with the
+   * executor's directories stays readable), then the cleanup command.
+   */
   private static final String GUARD = String.join("\n",
-      "pid=$1; start=$2; shift 2",
+      "pid=$1; start=$2; n=$3; shift 3",
+      "fd=3",
+      "while [ \"$n\" -gt 0 ]; do eval \"exec $fd<\\\"\\$1\\\"\" || exit 1; fd=$((fd + 1)); n=$((n - 1)); shift; done",
       "alive() {",
       "  { read -r st < \"/proc/$pid/stat\"; } 2>/dev/null || return 1",
       "  st=${st##*) }",      // the fields after the command name, which may hold spaces
       "  set -- $st",
+      "  case $1 in Z|X|x) return 1;; esac", // a zombie is gone
       "  shift 19",
       "  [ \"$1\" = \"$start\" ]",
       "}",
       "while alive; do sleep 0.5 2>/dev/null || sleep 1; done",
       "exec \"$@\"");
   private static volatile boolean started;
+  private static volatile Path pidsCopy;
 
   public static void main(String[] args) throws Exception {
     Owner owner = Owner.parse(args[0]).orElseThrow(() -> new IllegalArgumentException("bad owner " + args[0]));
     while (owner.alive()) {
       Thread.sleep(500);
     }
+    long deadline = Long.getLong("sidecar.watchdog.deadline", DEADLINE.toMillis());
+    Thread limit = new Thread(() -> {
+      try {
+        Thread.sleep(deadline);
+      } catch (InterruptedException e) {
+        return;
+      }
+      log("owner " + owner.id() + " is gone; cleanup not done after " + deadline + " ms: giving up");
+      Runtime.getRuntime().halt(3);
+    }, "sidecar-watchdog-deadline");
+    limit.setDaemon(true);
+    limit.start();
+    int failures = 0;
     for (int i = 1; i < args.length; i++) {
       if (args[i].equals("docker")) {
-        try (Engine engine = Engines.create(args[i + 3], args[i + 1], args[i + 2])) {
-          int n = Sweeper.removeOwnedBy(engine, owner.id());
-          System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; removed " + n + " container(s)");
-        }
+        String client = args[i + 3];
+        String host = args[i + 1];
+        String api = args[i + 2];
         i += 3;
+        try (Engine engine = Engines.create(client, host, api)) {
+          int n = Sweeper.removeOwnedBy(engine, owner.id());
+          log("owner " + owner.id() + " is gone; removed " + n + " container(s)");
+        } catch (Exception | LinkageError e) {
+          failures++;
+          log("owner " + owner.id() + " is gone; cannot remove its containers at " + host + ": " + e);
+        }
       } else if (args[i].equals("pids")) {
-        int n = killListed(Path.of(args[++i]));
-        System.err.println("spark-sidecar watchdog: owner " + owner.id() + " is gone; killed " + n + " process sidecar(s)");
+        Path file = Path.of(args[++i]);
+        try {
+          int n = killListed(file);
+          log("owner " + owner.id() + " is gone; killed " + n + " process sidecar(s)");
+          Files.deleteIfExists(file);
+        } catch (Exception e) {
+          failures++;
+          log("owner " + owner.id() + " is gone; cannot kill the process sidecars listed in " + file + ": " + e);
+        }
       }
     }
+    // exit, not return: an engine client's non-daemon threads must not keep this JVM alive
+    System.exit(failures == 0 ? 0 : 1);
+  }
+
+  private static void log(String line) {
+    System.err.println(Instant.now() + " spark-sidecar watchdog: " + line);
   }
 
   /** Kills every still-running process tree listed as {@code <pid> <start millis>} lines. */
-  private static int killListed(Path file) throws java.io.IOException {
+  private static int killListed(Path file) throws IOException {
     int n = 0;
-    if (!java.nio.file.Files.exists(file)) {
+    if (!Files.exists(file)) {
       return 0;
     }
-    for (String line : java.nio.file.Files.readAllLines(file)) {
+    for (String line : Files.readAllLines(file)) {
       String[] f = line.trim().split(" ");
       if (f.length != 2) {
         continue;
@@ -80,51 +169,203 @@ public final class Watchdog {
   }
 
   /** Starts this JVM's watchdog for the docker runtime once; a failure to start it is reported, not fatal. */
-  static void ensureRunning(Owner owner, SidecarSettings settings) {
-    ensureRunning(owner, List.of("docker", settings.dockerHost(), settings.dockerApiVersion(), settings.dockerClient()));
+  static void ensureRunning(Owner owner, SidecarSettings settings, String appId, String executorId) {
+    ensureRunning(owner, appId, executorId,
+        List.of("docker", settings.dockerHost(), settings.dockerApiVersion(), settings.dockerClient()));
   }
 
-  /** Starts this JVM's watchdog for process sidecars listed in {@code pidFile} once. */
-  public static void ensureRunningForProcesses(Path pidFile) {
-    ensureRunning(Owner.self(), List.of("pids", pidFile.toAbsolutePath().toString()));
+  /**
+   * Starts this JVM's watchdog for process sidecars listed in {@code pidFile} once; call it after
+   * every change of that file. The watchdog reads a copy kept beside its log (outside the working
+   * directory, which YARN deletes when the container ends).
+   */
+  public static void ensureRunningForProcesses(Path pidFile, String appId, String executorId) {
+    Owner self = Owner.self();
+    Path copy = copyPids(pidFile, self, appId, executorId);
+    ensureRunning(self, appId, executorId, List.of("pids", copy.toAbsolutePath().toString()));
   }
 
-  private static synchronized void ensureRunning(Owner owner, List<String> what) {
+  private static synchronized Path copyPids(Path pidFile, Owner owner, String appId, String executorId) {
+    if (pidsCopy == null) {
+      Path dir = stateDir();
+      pidsCopy = dir == null ? pidFile : dir.resolve(baseName(appId, executorId, owner.pid()) + ".pids");
+    }
+    if (!pidsCopy.equals(pidFile)) {
+      try {
+        Path tmp = pidsCopy.resolveSibling(pidsCopy.getFileName() + ".tmp");
+        Files.write(tmp, Files.readAllBytes(pidFile));
+        Files.move(tmp, pidsCopy, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        System.err.println("spark-sidecar: cannot copy " + pidFile + " for the watchdog to " + pidsCopy + ": " + e);
+        pidsCopy = pidFile;
+      }
+    }
+    return pidsCopy;
+  }
+
+  private static synchronized void ensureRunning(Owner owner, String appId, String executorId, List<String> what) {
     if (started) {
       return;
     }
     started = true;
     try {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      List<String> argv = new java.util.ArrayList<>(List.of(java.toString(), "-Xmx24m", "-XX:+UseSerialGC",
-          "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", classpath(), Watchdog.class.getName(), owner.id()));
+      List<String> cp = classpath();
+      String start = startTicks(owner.pid());
+      boolean guard = start != null && new File(SH).canExecute();
+      List<String> held = guard && cp.size() <= MAX_HELD && cp.stream().allMatch(e -> Files.isRegularFile(Path.of(e)))
+          ? cp : List.of();
+      List<String> jvmCp = new ArrayList<>();
+      for (int i = 0; i < cp.size(); i++) {
+        jvmCp.add(held.isEmpty() ? cp.get(i) : "/proc/self/fd/" + (3 + i));
+      }
+      List<String> argv = new ArrayList<>(List.of(java.toString(), "-Xmx24m", "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", String.join(File.pathSeparator, jvmCp), Watchdog.class.getName(),
+          owner.id()));
       argv.addAll(what);
       if (new File(NICE).canExecute()) {
         argv.addAll(0, List.of(NICE, "-n", "10")); // low priority
       }
-      String start = startTicks(owner.pid());
-      if (start != null && new File(SH).canExecute()) {
+      if (guard) {
         // a cheap sh loop watches; the JVM starts only once the owner is gone
-        argv.addAll(0, List.of(SH, "-c", GUARD, "sidecar-watchdog", String.valueOf(owner.pid()), start));
+        List<String> g = new ArrayList<>(List.of(SH, "-c", GUARD, "sidecar-watchdog", String.valueOf(owner.pid()), start,
+            String.valueOf(held.size())));
+        g.addAll(held);
+        argv.addAll(0, g);
       }
-      new ProcessBuilder(argv)
+      List<String> session = newSession();
+      argv.addAll(0, session);
+      File log = logFile(appId, executorId, owner.pid());
+      Files.writeString(log.toPath(), Instant.now() + " spark-sidecar watchdog: watching owner " + owner.id() + " (app "
+          + appId + ", executor " + executorId + ")" + (session.isEmpty() ? " in the executor's process group" : " in its own session")
+          + "\n", StandardOpenOption.APPEND);
+      // not in the executor's working directory, which YARN deletes (a JVM without a cwd does not start)
+      Process p = new ProcessBuilder(argv)
+          .directory(new File("/"))
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(new File("sidecar-watchdog.log")))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log))
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .start();
+      System.err.println("spark-sidecar: watchdog " + p.pid() + " watches this executor"
+          + (session.isEmpty() ? " in its process group (no setsid or perl here: a kill of the whole group kills it too)"
+          : " in its own session") + "; log " + log);
     } catch (Exception e) {
       System.err.println("spark-sidecar: cannot start the watchdog (sidecars of a killed executor are then left to the"
           + " next executor start on this host): " + e);
     }
   }
 
+  /** The command prefix that starts a program in a new session, or nothing when this host has no way to. */
+  static List<String> newSession() {
+    for (String s : SETSID) {
+      if (new File(s).canExecute()) {
+        return List.of(s);
+      }
+    }
+    for (String p : PERL) {
+      if (new File(p).canExecute()) {
+        return List.of(p, "-e", PERL_SETSID);
+      }
+    }
+    return List.of();
+  }
+
+  /** The watchdog log of this owner, created 0600 (see the class comment for where). */
+  static File logFile(String appId, String executorId, long pid) throws IOException {
+    Path dir = stateDir();
+    if (dir == null) {
+      return new File("sidecar-watchdog.log").getAbsoluteFile();
+    }
+    Path log = dir.resolve(baseName(appId, executorId, pid) + ".log");
+    try {
+      Files.createFile(log, PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
+          PosixFilePermission.OWNER_WRITE)));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(log + " exists and is not a regular file");
+      }
+    }
+    return log.toFile();
+  }
+
+  static String baseName(String appId, String executorId, long pid) {
+    return LOG_PREFIX + safe(appId) + "-" + safe(executorId) + "-" + pid;
+  }
+
+  private static String safe(String s) {
+    String t = (s == null || s.isEmpty() ? "unknown" : s).replaceAll("[^A-Za-z0-9._]", "_");
+    return t.length() > 80 ? t.substring(0, 80) : t;
+  }
+
+  /**
+   * {@code <tmp>/spark-sidecar-<user>}: created 0700, or checked to be a directory (not a link)
+   * owned by this user that nobody else may write; null when there is no such directory.
+   */
+  static Path stateDir() {
+    Path cwd = Path.of("").toAbsolutePath().normalize();
+    List<String> candidates = new ArrayList<>();
+    candidates.add(System.getenv("TMPDIR"));
+    candidates.add(System.getProperty("java.io.tmpdir"));
+    candidates.add("/tmp");
+    String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+    for (String c : candidates) {
+      if (c == null || c.isBlank()) {
+        continue;
+      }
+      Path base = Path.of(c).toAbsolutePath().normalize();
+      if (base.startsWith(cwd) || !Files.isDirectory(base)) {
+        continue; // inside the executor's working directory, which YARN deletes
+      }
+      Path dir = base.resolve("spark-sidecar-" + user);
+      try {
+        try {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
+              PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          // checked below
+        }
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+        boolean mine = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+            && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))
+            && !perms.contains(PosixFilePermission.GROUP_WRITE) && !perms.contains(PosixFilePermission.OTHERS_WRITE);
+        if (!mine) {
+          System.err.println("spark-sidecar: " + dir + " is not a private directory of this user; the watchdog does not use it");
+          continue;
+        }
+        prune(dir);
+        return dir;
+      } catch (IOException | UnsupportedOperationException e) {
+        // not usable: try the next one
+      }
+    }
+    return null;
+  }
+
+  /** Removes watchdog files of this directory not touched for {@link #KEEP_LOGS}. */
+  private static void prune(Path dir) {
+    FileTime old = FileTime.from(Instant.now().minus(KEEP_LOGS));
+    try (var files = Files.newDirectoryStream(dir, LOG_PREFIX + "*")) {
+      for (Path f : files) {
+        try {
+          if (Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).compareTo(old) < 0) {
+            Files.deleteIfExists(f);
+          }
+        } catch (IOException e) {
+          // someone else's race: leave it
+        }
+      }
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+
   /** Field 22 of /proc/&lt;pid&gt;/stat (start time in clock ticks since boot), or null without /proc. */
   static String startTicks(long pid) {
     try {
-      String stat = java.nio.file.Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"), StandardCharsets.US_ASCII);
       String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).trim().split(" ");
       return fields.length > 19 ? fields[19] : null;
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       return null;
     }
   }
@@ -133,16 +374,17 @@ public final class Watchdog {
    * The shaded plugin jar when running from it (it holds docker-java) plus the SLF4J API the
    * executor has (Spark provides it, so the jar does not bundle it); else this JVM's classpath.
    */
-  static String classpath() throws Exception {
+  static List<String> classpath() throws Exception {
     Path self = jarOf(Watchdog.class);
     if (self.toString().endsWith(".jar")) {
       try (JarFile jar = new JarFile(self.toFile())) {
         if (jar.getEntry("io/sparksidecar/shaded/dockerjava/api/DockerClient.class") != null) { // no scan of 13k entries
-          return self + File.pathSeparator + jarOf(org.slf4j.LoggerFactory.class);
+          return List.of(self.toString(), jarOf(org.slf4j.LoggerFactory.class).toString());
         }
       }
     }
-    return String.join(File.pathSeparator, List.of(System.getProperty("java.class.path")));
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(e -> Path.of(e).toAbsolutePath().toString()).toList();
   }
 
   private static Path jarOf(Class<?> c) throws Exception {

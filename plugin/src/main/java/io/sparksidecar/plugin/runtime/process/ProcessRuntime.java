@@ -69,7 +69,7 @@ public final class ProcessRuntime implements SidecarRuntime {
         path.toString()));
     try {
       Process p = pb.start();
-      recordForWatchdog(spec.workDir(), p);
+      recordForWatchdog(spec, p);
       return new ProcessInstance(p, log);
     } catch (IOException e) {
       throw new SidecarException("cannot start sidecar command " + s.command() + " (" + SidecarKeys.COMMAND.name()
@@ -81,13 +81,13 @@ public final class ProcessRuntime implements SidecarRuntime {
    * Lists the sidecar's pid and start time for the watchdog, which kills it if the executor JVM
    * dies without stopping it (SIGKILL). Best effort: a failure here is reported, not fatal.
    */
-  private static void recordForWatchdog(Path workDir, Process p) {
-    Path pids = workDir.resolve("sidecar-pids");
+  private static void recordForWatchdog(SidecarSpec spec, Process p) {
+    Path pids = spec.workDir().resolve("sidecar-pids");
     try {
       long start = p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
       Files.writeString(pids, p.pid() + " " + start + "\n", java.nio.file.StandardOpenOption.CREATE,
           java.nio.file.StandardOpenOption.APPEND);
-      io.sparksidecar.plugin.runtime.docker.Watchdog.ensureRunningForProcesses(pids);
+      io.sparksidecar.plugin.runtime.docker.Watchdog.ensureRunningForProcesses(pids, spec.appId(), spec.executorId());
     } catch (IOException | RuntimeException e) {
       System.err.println("spark-sidecar: cannot register process sidecar " + p.pid() + " with the watchdog: " + e);
     }
