@@ -81,7 +81,11 @@ class ChaosIT {
         return false;
       }
       List<String> executors = new ArrayList<>(running.keySet());
-      return Faults.killContainer(running.get(executors.get(n % executors.size())));
+      String victim = executors.get(n % executors.size());
+      boolean killed = Faults.killContainer(running.get(victim));
+      ctx.notes.add((killed ? "killed" : "could not kill") + " container " + running.get(victim).substring(0, 12)
+          + " of executor " + victim);
+      return killed;
     });
     assertThat(r.injected).as("containers killed").isGreaterThanOrEqualTo(4);
     assertThat(r.restarts).as("every killed sidecar was restarted: %s", r.restartsByExecutor).isGreaterThanOrEqualTo(r.injected);
@@ -97,7 +101,20 @@ class ChaosIT {
       awaitExecutors(ctx, 2, 90_000);
       List<Faults.Executor> executors = Faults.executors(ctx.appId);
       Faults.Executor victim = executors.get(n % executors.size());
-      return Faults.signal(victim.pid(), "KILL");
+      if (!Faults.signal(victim.pid(), "KILL")) {
+        return false;
+      }
+      // no shutdown hook, no plugin shutdown: the watchdog must remove the victim's container
+      long killedAt = System.currentTimeMillis();
+      while (!LocalCluster.docker("ps", "-aq", "--filter", "label=io.sparksidecar.app=" + ctx.appId,
+          "--filter", "label=io.sparksidecar.executor=" + victim.id()).isEmpty()) {
+        assertThat(System.currentTimeMillis() - killedAt).as("container of SIGKILLed executor %s removed", victim.id())
+            .isLessThan(30_000);
+        Thread.sleep(100);
+      }
+      ctx.notes.add("executor " + victim.id() + "'s container removed " + (System.currentTimeMillis() - killedAt)
+          + " ms after its SIGKILL");
+      return true;
     });
     assertThat(r.injected).as("executors killed").isEqualTo(3);
     assertThat(r.executorsLost).as("the driver saw every killed executor go").isGreaterThanOrEqualTo(r.injected);
@@ -136,7 +153,7 @@ class ChaosIT {
     boolean inject(Context ctx, int n) throws Exception;
   }
 
-  record Context(JavaSparkContext sc, String appId) {}
+  record Context(JavaSparkContext sc, String appId, java.util.Queue<String> notes) {}
 
   static final class Result {
     int injected;
@@ -158,9 +175,10 @@ class ChaosIT {
     long t0 = System.currentTimeMillis();
     Result r = new Result();
     String appId;
+    java.util.Queue<String> notes = new ConcurrentLinkedQueue<>();
     try (JavaSparkContext sc = LocalCluster.start("chaos", conf, "local-cluster[2,2,1024]")) {
       appId = sc.sc().applicationId();
-      Context ctx = new Context(sc, appId);
+      Context ctx = new Context(sc, appId, notes);
       TaskCounter tasks = new TaskCounter();
       sc.sc().addSparkListener(tasks);
       runRound(sc, -1, r); // warm-up: both executors and their sidecars serve hand-offs before any fault
@@ -221,6 +239,7 @@ class ChaosIT {
         + "the app ended; %d s in all%n", scenario, r.injected, r.jobs, r.handoffs, r.taskFailures, r.failureKinds,
         r.retries, r.executorsLost, r.restarts, r.restartsByExecutor, r.containersGoneMillis,
         (System.currentTimeMillis() - t0) / 1000);
+    notes.forEach(note -> System.out.println("CHAOS   " + note));
     r.failureReasons.forEach(reason -> System.out.println("CHAOS   failure: " + reason));
     System.out.print(r.statusReport);
     return r;
