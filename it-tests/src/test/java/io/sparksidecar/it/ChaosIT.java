@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Timeout;
  * running job however fast or slow the machine is; one more round after the last fault shows the
  * cluster recovered. One summary line per scenario starts with {@code CHAOS}.
  */
-@Timeout(600)
+@Timeout(300)
 class ChaosIT {
   /** The sidecar's transform: a byte-pair swap by dd, and a little work so faults find hand-offs in flight. */
   static final String COMMAND = "sh -c 'dd if=in/in.bin of=out/out.bin bs=64k conv=swab 2>/dev/null && usleep 150000'";
@@ -202,13 +202,13 @@ class ChaosIT {
         }
       }, "chaos-injector");
       injector.setDaemon(true);
-      long deadline = System.currentTimeMillis() + 240_000;
+      long deadline = System.currentTimeMillis() + 200_000;
       injector.start();
       try {
         int round = 0;
         do {
           runRound(sc, round++, r);
-          assertThat(System.currentTimeMillis()).as("%s: rounds within 240 s", scenario).isLessThan(deadline);
+          assertThat(System.currentTimeMillis()).as("%s: rounds within 200 s", scenario).isLessThan(deadline);
         } while (injector.isAlive());
         runRound(sc, round, r); // after the last fault: the cluster recovered
       } finally {
