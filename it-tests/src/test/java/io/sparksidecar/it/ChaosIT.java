@@ -118,6 +118,9 @@ class ChaosIT {
     });
     assertThat(r.injected).as("executors killed").isEqualTo(3);
     assertThat(r.executorsLost).as("the driver saw every killed executor go").isGreaterThanOrEqualTo(r.injected);
+    // a SIGKILLed executor sends no last report: the registry learns its end from Spark, so the
+    // READY count is that of the live executors (2 at most), not of every executor ever started
+    assertThat(r.readyAtEnd).as("READY sidecars at the end:%n%s", r.statusReport).isBetween(1L, 2L);
   }
 
   @Test
@@ -167,6 +170,7 @@ class ChaosIT {
     Map<String, Integer> failureKinds = new TreeMap<>();
     Set<String> failureReasons = new LinkedHashSet<>();
     String statusReport = "";
+    long readyAtEnd;
     long containersGoneMillis;
   }
 
@@ -229,6 +233,7 @@ class ChaosIT {
         r.restartsByExecutor.merge(e.report().executorId(), e.report().snapshot().restarts(), Integer::sum);
       }
       r.restarts = registry.totalRestarts();
+      r.readyAtEnd = registry.count(io.sparksidecar.plugin.runtime.Supervisor.State.READY, System.currentTimeMillis());
       r.statusReport = SidecarDriverPlugin.statusReport();
     }
     long ended = System.currentTimeMillis();

@@ -55,7 +55,16 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     for (String name : settings.volumes()) {
       Path dir = volumeDirs.dirs().get(name);
       if (settings.protocol().equals("v1")) {
-        volumes.put(name, Volume.open(dir, VolumeOptions.defaults().withGroupWritable(true)));
+        // a sidecar that exited is known to its supervisor within a poll (500 ms): waiting hand-offs
+        // fail at once then; the heartbeat bound is only for an agent that hangs, so it can be
+        // generous enough that a loaded host (or an executor resuming from a pause) never trips it
+        Liveness supervised = () -> switch (supervisor.snapshot().state()) {
+          case RESTARTING, FAILED, STOPPED -> java.util.Optional.of("its sidecar is " + supervisor.snapshot().state()
+              + ": " + supervisor.snapshot().reason().lines().findFirst().orElse(""));
+          default -> java.util.Optional.empty();
+        };
+        volumes.put(name, Volume.open(dir, VolumeOptions.defaults().withGroupWritable(true)
+            .withStaleAfter(settings.agentStaleAfter()).withExtraLiveness(supervised)));
       } else if (settings.protocol().equals("legacy")) {
         Liveness running = () -> {
           SidecarInstance i = supervisor.instance();

@@ -61,6 +61,16 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     this.registry = new SidecarRegistry(settings.healthStaleAfter().toMillis());
     this.policy = new FailurePolicy(settings.failurePolicy());
     active = this;
+    // Spark tells listeners when an executor goes (also by SIGKILL, which sends us no last report)
+    sc.addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onExecutorRemoved(org.apache.spark.scheduler.SparkListenerExecutorRemoved removed) {
+        if (registry.executorRemoved(removed.executorId(), removed.reason(), System.currentTimeMillis())) {
+          LOG.info("spark-sidecar: executor {} removed ({}): its sidecar no longer counts", removed.executorId(),
+              removed.reason());
+        }
+      }
+    });
     LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
         settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());
     return conf; // the application id does not exist yet here; executors read it from their own conf

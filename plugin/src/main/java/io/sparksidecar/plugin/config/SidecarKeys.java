@@ -137,6 +137,9 @@ public final class SidecarKeys {
   public static final ConfigKey<String> AGENT_CLIENT_TIMEOUT = new ConfigKey<>(PREFIX + "agent.clientTimeout", "",
       "How long the protocol agent waits for a silent executor (no client heartbeat) before it stops. Empty: spark.network.timeout (120 s by default), so a long GC pause or a stopped JVM never costs the sidecar; a killed executor is still noticed at once (the watchdog removes its sidecar).",
       raw -> raw.isEmpty() ? "" : Parsers.duration(Duration.ofSeconds(1)).parse(raw).toMillis() + "ms");
+  public static final ConfigKey<Duration> AGENT_STALE_AFTER = new ConfigKey<>(PREFIX + "agent.staleAfter", "5s",
+      "Age of the protocol agent's heartbeat after which a waiting hand-off counts the agent as gone. A sidecar that exits is noticed sooner, through its supervisor (within about 0.5 s); this bound is for an agent that hangs, and is generous so that a loaded host never trips it.",
+      Parsers.duration(Duration.ofMillis(500)));
   public static final ConfigKey<Duration> AGENT_GRACE = new ConfigKey<>(PREFIX + "agent.grace", "1s",
       "Grace between SIGTERM and SIGKILL when the protocol agent cancels a request (timeout, task killed); the client waits this plus 1 s for the agent to confirm.",
       Parsers.duration(Duration.ZERO));
@@ -146,5 +149,5 @@ public final class SidecarKeys {
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
       HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
-      PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_GRACE);
+      PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE);
 }

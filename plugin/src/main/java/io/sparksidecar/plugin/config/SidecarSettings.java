@@ -44,6 +44,7 @@ public record SidecarSettings(
     String processArchive,
     int agentConcurrency,
     Duration agentClientTimeout,
+    Duration agentStaleAfter,
     Duration agentGrace) {
 
   /** The agent's client timeout when neither the key nor spark.network.timeout says otherwise (Spark's default). */
@@ -138,7 +139,7 @@ public record SidecarSettings(
         healthInterval, staleAfter, STOP_TIMEOUT.get(conf), STARTUP_TIMEOUT.get(conf), DOCKER_HOST.get(conf),
         DOCKER_API_VERSION.get(conf), DOCKER_CLIENT.get(conf), DOCKER_RETRIES.get(conf), PROCESS_ARCHIVE.get(conf),
         AGENT_CONCURRENCY.get(conf), clientTimeout.isEmpty() ? DEFAULT_CLIENT_TIMEOUT : Parsers.duration().parse(clientTimeout),
-        AGENT_GRACE.get(conf));
+        AGENT_STALE_AFTER.get(conf), AGENT_GRACE.get(conf));
   }
 
   private static Readiness readiness(Map<String, String> conf, String protocol, List<Integer> ports) {

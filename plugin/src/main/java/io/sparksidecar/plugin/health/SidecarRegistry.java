@@ -1,5 +1,6 @@
 package io.sparksidecar.plugin.health;
 
+import io.sparksidecar.plugin.runtime.Supervisor.Snapshot;
 import io.sparksidecar.plugin.runtime.Supervisor.State;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,6 +78,29 @@ public final class SidecarRegistry {
     @SuppressWarnings("unchecked")
     A decision = (A) out[1];
     return new Update<>((HealthReport) out[0], decision, (Boolean) out[2]);
+  }
+
+  /**
+   * The executor is gone (Spark removed it: killed, lost, decommissioned): its row becomes STOPPED
+   * with {@code reason}, unless it already stopped or failed, and reports it sent before now are
+   * dropped. An executor killed with SIGKILL sends no last report, so without this it would count
+   * as READY until its silence made it stale. Returns true when a live row was stopped.
+   */
+  public boolean executorRemoved(String executorId, String reason, long nowMillis) {
+    boolean[] stopped = {false};
+    rows.computeIfPresent(executorId, (id, row) -> {
+      HealthReport r = row.report();
+      Snapshot s = r.snapshot();
+      if (s.state() == State.STOPPED || s.state() == State.FAILED) {
+        return row;
+      }
+      stopped[0] = true;
+      Snapshot gone = new Snapshot(State.STOPPED, s.restarts(), s.lastExitCode(), "executor removed: " + reason,
+          s.instanceId(), nowMillis, false);
+      return new Row(new HealthReport(r.executorId(), r.host(), r.runtime(), gone, r.handoffs(),
+          Math.max(r.sentMillis(), nowMillis)), nowMillis);
+    });
+    return stopped[0];
   }
 
   /** Drops the oldest dead rows (stopped, failed, or silent for 10 × the stale bound) beyond {@code retainedDead}. */

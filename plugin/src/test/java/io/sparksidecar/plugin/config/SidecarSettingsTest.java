@@ -68,6 +68,7 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.agent.clientTimeout", "500ms"),
         Arguments.of("spark.sidecar.agent.clientTimeout", "forever"),
         Arguments.of("spark.sidecar.agent.grace", "-1s"),
+        Arguments.of("spark.sidecar.agent.staleAfter", "100ms"),
         Arguments.of("spark.sidecar.docker.apiVersion", "latest"),
         Arguments.of("spark.sidecar.docker.host", "/var/run/docker.sock"),
         Arguments.of("spark.sidecar.docker.host", "https://engine:2376"),

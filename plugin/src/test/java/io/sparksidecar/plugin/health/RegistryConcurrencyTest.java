@@ -77,4 +77,21 @@ class RegistryConcurrencyTest {
         .doesNotContain("dead-0", "dead-199");
     assertThat(r.totalRestarts()).as("restarts of evicted executors are kept in the total").isEqualTo(300);
   }
+
+  @Test
+  void anExecutorSparkRemovedNoLongerCountsAsReadyAndItsLateReportsAreDropped() {
+    SidecarRegistry r = new SidecarRegistry(30_000);
+    r.update(report("1", State.READY, 2, 1_000), 1_000);
+    r.update(report("2", State.READY, 0, 1_000), 1_000);
+    assertThat(r.executorRemoved("1", "Command exited with code 137", 2_000)).isTrue();
+    assertThat(r.count(State.READY, 2_000)).isEqualTo(1);
+    assertThat(r.entries(2_000)).filteredOn(e -> e.report().executorId().equals("1")).singleElement()
+        .satisfies(e -> assertThat(e.report().snapshot().reason()).contains("executor removed: Command exited with code 137"));
+    assertThat(r.update(report("1", State.READY, 2, 1_500), 2_100).previous().snapshot().state())
+        .as("a heartbeat sent before the removal, delivered after").isEqualTo(State.STOPPED);
+    assertThat(r.count(State.READY, 2_100)).isEqualTo(1);
+    assertThat(r.executorRemoved("1", "again", 3_000)).as("already stopped").isFalse();
+    assertThat(r.executorRemoved("9", "never reported", 3_000)).isFalse();
+    assertThat(r.totalRestarts()).isEqualTo(2);
+  }
 }
