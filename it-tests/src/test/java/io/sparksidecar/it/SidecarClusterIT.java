@@ -93,6 +93,11 @@ class SidecarClusterIT {
     assertThatThrownBy(() -> LocalCluster.start("bad-key", Map.of("spark.sidecar.image", TestImages.HELLO_SERVER,
         "spark.sidecar.readiness.timeout", "soon")).close())
         .hasStackTraceContaining("invalid value 'soon' for spark.sidecar.readiness.timeout");
+    // a start-up that could outlast Spark's executor heartbeat timeout cannot work: refused at driver start
+    assertThatThrownBy(() -> LocalCluster.start("bad-timeouts", Map.of("spark.sidecar.image", TestImages.HELLO_SERVER,
+        "spark.network.timeout", "60s")).close())
+        .hasStackTraceContaining("spark.sidecar.startup.timeout=90 s must stay below the executor heartbeat timeout"
+            + " (spark.network.timeout=1 min)");
   }
 
   @Test

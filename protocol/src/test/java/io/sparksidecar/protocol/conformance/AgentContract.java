@@ -497,8 +497,17 @@ public abstract class AgentContract {
   /** The pid the suite's sleeping command wrote once it started (waits for it). */
   private long commandPid(Path requestDir) throws Exception {
     Path pidFile = requestDir.resolve("out").resolve(".pid");
-    await(() -> Files.exists(pidFile), 20_000, "the command started");
+    // the command writes the file with a shell redirect: it can exist, still empty, for a moment
+    await(() -> wholeLine(pidFile), 20_000, "the command started");
     return Long.parseLong(Files.readString(pidFile).trim());
+  }
+
+  private static boolean wholeLine(Path file) {
+    try {
+      return Files.readString(file).endsWith("\n");
+    } catch (IOException e) {
+      return false; // not there yet
+    }
   }
 
   private static void awaitGone(long pid, String what) throws InterruptedException {
