@@ -69,7 +69,11 @@ class VerifyingReader(io.RawIOBase):
 
     def readall(self) -> bytes:
         out = bytearray()
-        buf = bytearray(_CHUNK)
+        try:
+            left = os.fstat(self._raw.fileno()).st_size - self._raw.tell()
+        except OSError:
+            left = _CHUNK
+        buf = bytearray(max(io.DEFAULT_BUFFER_SIZE, min(_CHUNK, left + 1)))
         while True:
             n = self.readinto(buf)
             if not n:
@@ -369,7 +373,9 @@ class BaseHandoff:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raw.close()
             raise self._error("output '%s' is not a regular file (%s)" % (name, path))
-        return io.BufferedReader(VerifyingReader(raw, self._id, name, entry), buffer_size=_CHUNK)
+        size = os.fstat(fd).st_size
+        buffer_size = max(io.DEFAULT_BUFFER_SIZE, min(_CHUNK, size + 1))  # small outputs, small buffers
+        return io.BufferedReader(VerifyingReader(raw, self._id, name, entry), buffer_size=buffer_size)
 
     def read_output(self, name: str) -> bytes:
         """The whole (verified) output in memory."""

@@ -23,6 +23,7 @@ __all__ = ["VolumeOptions", "Volume", "Handoff"]
 if TYPE_CHECKING:  # pragma: no cover
     from .legacy import LegacyVolume
 
+_HOT = 0.05  # after a start or a completion the dispatcher polls at poll_min for this long
 DEFAULT_AGENT_GRACE = 1.0  # seconds; PROTOCOL.md 5.1, used when agent/info has no grace_ms
 
 
@@ -86,8 +87,9 @@ class _Waiter:
 
 class _Dispatcher:
     """One daemon thread per volume turning ``done/<id>`` markers into completed waiters and
-    failing every waiter at once when the agent is gone. It polls: 2 ms after activity, backing
-    off to 20 ms (the standard library has no inotify)."""
+    failing every waiter at once when the agent is gone. It polls (the standard library has no
+    inotify): every ``poll_min`` (2 ms) for 50 ms after a start or a completion, then backing off
+    by doubling to ``poll_max`` (20 ms); idle (nothing pending) it sleeps until a start wakes it."""
 
     def __init__(self, root: str, liveness: Liveness, poll_min: float, poll_max: float) -> None:
         self._root = root
@@ -125,6 +127,7 @@ class _Dispatcher:
     def _loop(self) -> None:
         delay = self._poll_min
         last_live = 0.0
+        hot_until = 0.0
         while True:
             with self._cond:
                 if not self._running:
@@ -137,6 +140,7 @@ class _Dispatcher:
                     self._cond.wait(delay)
                 if self._kicked:
                     delay = self._poll_min
+                    hot_until = time.monotonic() + _HOT
                 self._kicked = False
                 if not self._running:
                     return
@@ -155,7 +159,9 @@ class _Dispatcher:
                 reason = self._liveness()
                 if reason is not None:
                     self._fail_all(reason)
-            delay = self._poll_min if progressed else min(delay * 2, self._poll_max)
+            if progressed:
+                hot_until = now + _HOT
+            delay = self._poll_min if now < hot_until else min(delay * 2, self._poll_max)
 
     def _fail_all(self, reason: str) -> None:
         with self._cond:

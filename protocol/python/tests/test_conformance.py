@@ -336,3 +336,18 @@ def test_outputs_are_verified_and_capped(harness):
         h.run(RUN)
         with pytest.raises(HandoffError, match="over the limit of 100"):
             h.read_output("result")
+
+
+def test_several_processes_share_one_volume(harness):
+    volume = harness.agent_and_volume(4)
+    procs = [subprocess.Popen([sys.executable, str(HERE / "shared_client.py"), str(harness.volume_dir), "10", str(i)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(3)]
+    with volume.new_handoff() as h:  # the owner keeps working meanwhile
+        h.write_input("mode", b"echo").write_input("data", b"owner").run(RUN)
+        assert h.read_output("result") == b"owner"
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [o[0].decode().strip() for o in outs] == ["10"] * 3, [o[1].decode()[-2000:] for o in outs]
+    assert not (harness.volume_dir / "client" / "closed").exists(), "only the owner marks the client closed"
+    volume.close()
+    assert (harness.volume_dir / "client" / "closed").exists()
+    assert os.listdir(harness.volume_dir / "requests") == []
