@@ -6,7 +6,7 @@ import io
 import os
 import shutil
 import stat
-from typing import IO, Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, TypeVar, Union
 
 from . import _files
 from .checksum import new_digest
@@ -20,6 +20,7 @@ _CHUNK = 1 << 20
 _DIGEST_BATCH = 4 << 20  # the pure-Python CRCs are fastest on large pieces
 
 BytesLike = Union[bytes, bytearray, memoryview]
+_H = TypeVar("_H", bound="BaseHandoff")
 
 
 class VerifyingReader(io.RawIOBase):
@@ -165,7 +166,7 @@ class BaseHandoff:
         """The result once :meth:`await_result` returned (``None`` before)."""
         return self._result
 
-    def __enter__(self) -> "BaseHandoff":
+    def __enter__(self: _H) -> _H:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -175,7 +176,7 @@ class BaseHandoff:
         return "<%s %s>" % (type(self).__name__, self._id)
 
     # ---- inputs ----------------------------------------------------------------------------
-    def write_input(self, name: str, data: Union[BytesLike, BinaryIO]) -> "BaseHandoff":
+    def write_input(self: _H, name: str, data: Union[BytesLike, BinaryIO]) -> _H:
         """Writes an input atomically (temporary name, then rename) from bytes or a binary stream
         (read in 1 MiB chunks, never loaded whole; the stream is not closed). Returns ``self``."""
         if isinstance(data, (bytes, bytearray, memoryview)):
@@ -191,7 +192,7 @@ class BaseHandoff:
         raise TypeError("request %s: input '%s' must be bytes-like or a binary stream, got %s"
                         % (self._id, name, type(data).__name__))
 
-    def write_input_stream(self, name: str, stream: BinaryIO) -> "BaseHandoff":
+    def write_input_stream(self: _H, name: str, stream: BinaryIO) -> _H:
         """Streams an input in from a binary stream; nothing is loaded whole. Does not close it."""
         def write_stream(fd: int) -> None:
             while True:
@@ -207,7 +208,7 @@ class BaseHandoff:
                     v = v[os.write(fd, v):]
         return self._write_with(name, write_stream)
 
-    def write_input_file(self, name: str, source: Union[str, "os.PathLike[str]"]) -> "BaseHandoff":
+    def write_input_file(self: _H, name: str, source: Union[str, "os.PathLike[str]"]) -> _H:
         """Copies a file in as an input (in the kernel where possible: sendfile)."""
         source = os.fspath(source)
         if not os.path.isfile(source):
@@ -232,7 +233,7 @@ class BaseHandoff:
                         shutil.copyfileobj(src, dst, _CHUNK)
         return self._write_with(name, copy)
 
-    def write_lines(self, name: str, lines: Iterable[str]) -> "BaseHandoff":
+    def write_lines(self: _H, name: str, lines: Iterable[str]) -> _H:
         """Writes text lines (UTF-8, each followed by ``\\n``)."""
         def write(fd: int) -> None:
             with os.fdopen(os.dup(fd), "w", encoding="utf-8", newline="\n", buffering=_CHUNK) as w:
@@ -241,7 +242,7 @@ class BaseHandoff:
                     w.write("\n")
         return self._write_with(name, write)
 
-    def write_input_with(self, name: str, writer: Callable[[BinaryIO], Any]) -> "BaseHandoff":
+    def write_input_with(self: _H, name: str, writer: Callable[[BinaryIO], Any]) -> _H:
         """Calls ``writer(file)`` with a binary file to fill; the input is published (renamed into
         place) only when ``writer`` returns normally: the entire input or nothing. An exception
         from ``writer`` deletes the temporary file and propagates unchanged."""
@@ -284,14 +285,14 @@ class BaseHandoff:
         finally:
             self._open_inputs -= 1
 
-    def expect_output(self, name: str) -> "BaseHandoff":
+    def expect_output(self: _H, name: str) -> _H:
         """Declares an output that must exist for the request to succeed."""
         self._require(not self._started, "outputs can only be declared before start()")
         check_name(self._id, name)
         self._expected.append(name)
         return self
 
-    def _write_with(self, name: str, fill: Callable[[int], None]) -> "BaseHandoff":
+    def _write_with(self: _H, name: str, fill: Callable[[int], None]) -> _H:
         target = self._input_target(name)
         temp = _files.temp_sibling(target)
         try:

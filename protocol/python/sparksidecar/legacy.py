@@ -37,7 +37,8 @@ class LegacyVolume:
 
     def __init__(self, root: str, options: VolumeOptions,
                  cycle: Callable[[str], None] = clear_flags) -> None:
-        self._root = os.path.abspath(root)
+        # resolved once: the root itself may be reached through a link; everything below may not
+        self._root = os.path.realpath(os.path.abspath(root))
         self._options = options
         self._cycle = cycle
         self._turn = threading.Lock()

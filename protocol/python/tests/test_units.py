@@ -173,3 +173,18 @@ def test_ships_as_a_py_files_zip(tmp_path):
                          stderr=subprocess.PIPE, cwd=str(tmp_path))
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.decode().strip() == "0xe3069283"
+
+
+def test_nested_inputs_are_announced_in_the_start_marker(base):
+    with Volume.open(base, mark_closed=False) as v, v.new_handoff("nested") as h:
+        h.write_input("dir/sub/data.csv", b"abc").write_lines("lines", ["x", "y"]).expect_output("out/r.csv")
+        assert (base / "requests" / "nested" / "in" / "dir" / "sub" / "data.csv").read_bytes() == b"abc"
+        with pytest.raises(HandoffError, match="already written"):
+            h.write_input("lines", b"again")
+        h.start()
+        m = Marker.read(str(base / "queue" / "nested"))
+        assert m.get("protocol") == "1" and m.get("id") == "nested"
+        assert m.all("input") == ["3 dir/sub/data.csv", "4 lines"] and m.all("expect") == ["out/r.csv"]
+        with pytest.raises(HandoffError, match="before start"):
+            h.write_input("late", b"x")
+        assert [n for n in os.listdir(base / "requests" / "nested" / "in") if n.startswith(".")] == []
