@@ -19,7 +19,9 @@ seconds. Small updates use the classic table loop.
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Union
+
+BytesLike = Union[bytes, bytearray, memoryview]
 
 __all__ = ["ALGORITHMS", "Digest", "Crc32c", "PosixCksum", "Sha256", "new_digest", "crc32c", "cksum"]
 
@@ -107,13 +109,13 @@ class _CrcEngine:
         return t
 
     # -- raw CRC (state 0 in, no final xor) ------------------------------------------------
-    def raw_small(self, state: int, data) -> int:
+    def raw_small(self, state: int, data: BytesLike) -> int:
         step = self.byte_step
         for b in bytes(data):
             state = step(state, b)
         return state
 
-    def raw_big(self, data) -> int:
+    def raw_big(self, data: BytesLike) -> int:
         """Raw CRC from state 0 of ``data`` (any length) with the column-wise kernel."""
         n = len(data)
         rows = -(-n // _K)
@@ -145,12 +147,12 @@ class _CrcEngine:
             span *= 2
         return planes[0][0] | planes[1][0] << 8 | planes[2][0] << 16 | planes[3][0] << 24
 
-    def update(self, state: int, data) -> int:
+    def update(self, state: int, data: BytesLike) -> int:
         """Raw CRC state after ``data``, from ``state``."""
         n = len(data)
         if n < _SMALL:
             return self.raw_small(state, data)
-        view = memoryview(data).cast("B") if not isinstance(data, (bytes, bytearray)) else data
+        view: BytesLike = memoryview(data).cast("B") if not isinstance(data, (bytes, bytearray)) else data
         pos = 0
         while pos < n:
             piece = view[pos:pos + _BIG]
@@ -203,7 +205,7 @@ class Digest:
 
     name = ""
 
-    def update(self, data) -> None:  # pragma: no cover - interface
+    def update(self, data: BytesLike) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     def hexdigest(self) -> str:  # pragma: no cover - interface
@@ -220,7 +222,7 @@ class Crc32c(Digest):
         self._state = 0
         self._length = 0
 
-    def update(self, data) -> None:
+    def update(self, data: BytesLike) -> None:
         self._state = self._engine.update(self._state, data)
         self._length += len(data)
 
@@ -242,7 +244,7 @@ class PosixCksum(Digest):
         self._state = 0
         self._length = 0
 
-    def update(self, data) -> None:
+    def update(self, data: BytesLike) -> None:
         self._state = self._engine.update(self._state, data)
         self._length += len(data)
 
@@ -266,7 +268,7 @@ class Sha256(Digest):
     def __init__(self) -> None:
         self._h = hashlib.sha256()
 
-    def update(self, data) -> None:
+    def update(self, data: BytesLike) -> None:
         self._h.update(data)
 
     def hexdigest(self) -> str:

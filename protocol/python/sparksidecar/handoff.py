@@ -59,12 +59,14 @@ class VerifyingReader(io.RawIOBase):
             if self._count > self._entry.size:
                 raise self._mismatch("is longer than the %d bytes in the manifest" % self._entry.size)
             data = memoryview(buffer)[:n]
+            digest = self._digest
+            assert digest is not None
             if not self._pending and n >= _DIGEST_BATCH:
-                self._digest.update(data)
+                digest.update(data)
             else:
                 self._pending += data
                 if len(self._pending) >= _DIGEST_BATCH:
-                    self._digest.update(self._pending)
+                    digest.update(self._pending)
                     self._pending = bytearray()
         return n
 
@@ -188,7 +190,7 @@ class BaseHandoff:
                     v = v[os.write(fd, v):]
             return self._write_with(name, write_bytes)
         if hasattr(data, "readinto") or hasattr(data, "read"):
-            return self.write_input_stream(name, data)  # type: ignore[arg-type]
+            return self.write_input_stream(name, data)
         raise TypeError("request %s: input '%s' must be bytes-like or a binary stream, got %s"
                         % (self._id, name, type(data).__name__))
 
@@ -267,7 +269,7 @@ class BaseHandoff:
         self._open_inputs += 1
         try:
             try:
-                yield f  # type: ignore[misc]
+                yield f
             except BaseException:
                 f.close()
                 _files.unlink_quietly(temp)

@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from . import _files
 from .errors import NO_EXIT_CODE, HandoffError
@@ -71,7 +71,7 @@ class VolumeOptions:
             raise ValueError("log_tail_lines must be >= 0, got %r" % (self.log_tail_lines,))
 
 
-def _options(options: Optional[VolumeOptions], overrides: Dict[str, object]) -> VolumeOptions:
+def _options(options: Optional[VolumeOptions], overrides: Dict[str, Any]) -> VolumeOptions:
     base = options or VolumeOptions()
     return dataclasses.replace(base, **overrides) if overrides else base
 
@@ -281,14 +281,14 @@ class Volume:
     # ---- factories -------------------------------------------------------------------------
     @classmethod
     def open(cls, root: "str | os.PathLike[str]", options: Optional[VolumeOptions] = None,
-             **overrides: object) -> "Volume":
+             **overrides: Any) -> "Volume":
         """Opens a protocol v1 volume: creates its layout if needed and starts the client
         heartbeat. Keyword arguments override fields of ``options`` (see :class:`VolumeOptions`)."""
         return cls(os.fspath(root), _options(options, overrides))
 
     @classmethod
     def open_legacy(cls, root: "str | os.PathLike[str]", options: Optional[VolumeOptions] = None,
-                    **overrides: object) -> "LegacyVolume":
+                    **overrides: Any) -> "LegacyVolume":
         """Opens a volume that speaks the legacy start/done/close flag convention (section 8)."""
         from .legacy import LegacyVolume
         return LegacyVolume(os.fspath(root), _options(options, overrides))
@@ -462,7 +462,7 @@ class Handoff(BaseHandoff):
         return self._dir
 
     def _do_start(self) -> None:
-        pairs: List[tuple] = [("protocol", PROTOCOL_VERSION), ("id", self._id),
+        pairs: List[Tuple[str, object]] = [("protocol", PROTOCOL_VERSION), ("id", self._id),
                               ("created", int(time.time() * 1000))]
         pairs += [("input", "%d %s" % (size, name)) for name, size in self._inputs.items()]
         pairs += [("expect", name) for name in self._expected]

@@ -188,3 +188,13 @@ def test_nested_inputs_are_announced_in_the_start_marker(base):
         with pytest.raises(HandoffError, match="before start"):
             h.write_input("late", b"x")
         assert [n for n in os.listdir(base / "requests" / "nested" / "in") if n.startswith(".")] == []
+
+
+def test_a_missing_shell_skips_unless_ci_requires_it(monkeypatch):
+    from conftest import require_shell
+    monkeypatch.delenv("SIDECAR_REQUIRE_SHELLS", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="not installed"):
+        require_shell("no-such-shell-xyz")
+    monkeypatch.setenv("SIDECAR_REQUIRE_SHELLS", "true")
+    with pytest.raises(pytest.fail.Exception, match="SIDECAR_REQUIRE_SHELLS=true requires it"):
+        require_shell("no-such-shell-xyz")
