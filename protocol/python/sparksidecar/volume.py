@@ -1,0 +1,542 @@
+"""The protocol v1 client of one volume (PROTOCOL.md sections 2-7)."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import queue
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+
+from . import _files
+from .errors import NO_EXIT_CODE, HandoffError
+from .handoff import BaseHandoff, _tail_section
+from .liveness import Heartbeat, Liveness, heartbeat_liveness
+from .marker import Marker
+from .names import check_id
+from .result import PROTOCOL_VERSION, HandoffResult, OutputEntry
+
+__all__ = ["VolumeOptions", "Volume", "Handoff"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .legacy import LegacyVolume
+
+_HOT = 0.05  # after a start or a completion the dispatcher polls at poll_min for this long
+DEFAULT_AGENT_GRACE = 1.0  # seconds; PROTOCOL.md 5.1, used when agent/info has no grace_ms
+
+
+@dataclass(frozen=True)
+class VolumeOptions:
+    """Client-side tuning of a volume (times in seconds). Immutable; use :func:`dataclasses.replace`
+    or keyword overrides of :meth:`Volume.open`.
+
+    :param stale_after: agent heartbeat age after which the agent counts as gone (1 s)
+    :param heartbeat_period: how often the client rewrites ``client/heartbeat`` (0.25 s)
+    :param poll_min: first wait between two looks at the volume after activity (2 ms)
+    :param poll_max: longest wait between two looks (20 ms); waits back off from min to max
+    :param cancel_wait: how long a cancel waits for the agent's done marker; ``None`` (default)
+        means the agent's grace (``grace_ms`` in ``agent/info``, else 1 s) plus 1 s
+    :param max_output_bytes: largest output the client will read or copy (``None``: unbounded)
+    :param log_tail_lines: how many log lines an error carries (20)
+    :param extra_liveness: an additional check of the agent (returns why it is gone, or ``None``)
+    :param group_writable: make the directories the client creates mode 2770 (False)
+    :param mark_closed: write ``client/closed`` on close, which stops the agent (True). Extra
+        processes sharing a volume owned by another client pass False.
+    """
+
+    stale_after: float = 1.0
+    heartbeat_period: float = 0.25
+    poll_min: float = 0.002
+    poll_max: float = 0.02
+    cancel_wait: Optional[float] = None
+    max_output_bytes: Optional[int] = None
+    log_tail_lines: int = 20
+    extra_liveness: Optional[Liveness] = None
+    group_writable: bool = False
+    mark_closed: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("stale_after", "heartbeat_period", "poll_min", "poll_max"):
+            if not getattr(self, name) > 0:
+                raise ValueError("%s must be positive, got %r" % (name, getattr(self, name)))
+        if self.poll_min > self.poll_max:
+            raise ValueError("poll_min (%r) must not exceed poll_max (%r)" % (self.poll_min, self.poll_max))
+        if self.cancel_wait is not None and not self.cancel_wait > 0:
+            raise ValueError("cancel_wait must be positive, got %r" % (self.cancel_wait,))
+        if self.max_output_bytes is not None and self.max_output_bytes <= 0:
+            raise ValueError("max_output_bytes must be > 0, got %r" % (self.max_output_bytes,))
+        if self.log_tail_lines < 0:
+            raise ValueError("log_tail_lines must be >= 0, got %r" % (self.log_tail_lines,))
+
+
+def _options(options: Optional[VolumeOptions], overrides: Dict[str, Any]) -> VolumeOptions:
+    base = options or VolumeOptions()
+    return dataclasses.replace(base, **overrides) if overrides else base
+
+
+class _Waiter:
+    __slots__ = ("event", "result", "error")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.result: Optional[HandoffResult] = None
+        self.error: Optional[HandoffError] = None
+
+
+class _Dispatcher:
+    """One daemon thread per volume turning ``done/<id>`` markers into completed waiters and
+    failing every waiter at once when the agent is gone. It polls (the standard library has no
+    inotify): every ``poll_min`` (2 ms) for 50 ms after a start or a completion, then backing off
+    by doubling to ``poll_max`` (20 ms); idle (nothing pending) it sleeps until a start wakes it."""
+
+    def __init__(self, root: str, liveness: Liveness, poll_min: float, poll_max: float) -> None:
+        self._root = root
+        self._done = os.path.join(root, "done")
+        self._liveness = liveness
+        self._poll_min = poll_min
+        self._poll_max = poll_max
+        self._pending: Dict[str, _Waiter] = {}
+        self._cond = threading.Condition()
+        self._kicked = False
+        self._running = True
+        self._thread = threading.Thread(target=self._loop, name="sidecar-volume-" + os.path.basename(root),
+                                        daemon=True)
+        self._thread.start()
+
+    def register(self, request_id: str) -> _Waiter:
+        """Registers interest before the start marker is written, so no completion is missed."""
+        w = _Waiter()
+        with self._cond:
+            self._pending[request_id] = w
+            self._kicked = True
+            self._cond.notify()
+        return w
+
+    def forget(self, request_id: str) -> None:
+        with self._cond:
+            self._pending.pop(request_id, None)
+
+    def gone_reason(self) -> Optional[str]:
+        return self._liveness()
+
+    def check_now(self, request_id: str) -> None:
+        self._try_complete(request_id)
+
+    def _loop(self) -> None:
+        delay = self._poll_min
+        last_live = 0.0
+        hot_until = 0.0
+        while True:
+            with self._cond:
+                if not self._running:
+                    return
+                if not self._pending:
+                    self._cond.wait(0.25)
+                    delay = self._poll_min
+                    continue
+                if not self._kicked:
+                    self._cond.wait(delay)
+                if self._kicked:
+                    delay = self._poll_min
+                    hot_until = time.monotonic() + _HOT
+                self._kicked = False
+                if not self._running:
+                    return
+                pending = set(self._pending)
+            progressed = False
+            try:
+                names = os.listdir(self._done)
+            except OSError:
+                names = []
+            for n in names:
+                if n in pending and self._try_complete(n):
+                    progressed = True
+            now = time.monotonic()
+            if now - last_live >= self._poll_max:
+                last_live = now
+                reason = self._liveness()
+                if reason is not None:
+                    self._fail_all(reason)
+            if progressed:
+                hot_until = now + _HOT
+            delay = self._poll_min if now < hot_until else min(delay * 2, self._poll_max)
+
+    def _fail_all(self, reason: str) -> None:
+        with self._cond:
+            items = list(self._pending.items())
+        for rid, w in items:
+            if not w.event.is_set():
+                self._try_complete(rid)  # a done marker written just before the agent died still wins
+            if not w.event.is_set():
+                w.error = HandoffError("request %s on volume %s: %s" % (rid, self._root, reason), rid)
+                w.event.set()
+
+    def _try_complete(self, request_id: str) -> bool:
+        with self._cond:
+            w = self._pending.get(request_id)
+        if w is None or w.event.is_set():
+            return False
+        path = os.path.join(self._done, request_id)
+        try:
+            w.result = HandoffResult.from_marker(request_id, Marker.read(path))
+        except FileNotFoundError:
+            return False
+        except (OSError, HandoffError, ValueError) as e:
+            w.error = HandoffError("request %s: unreadable done marker %s: %s" % (request_id, path, e), request_id)
+        w.event.set()
+        return True
+
+    def close(self) -> None:
+        with self._cond:
+            self._running = False
+            self._cond.notify()
+            items = list(self._pending.items())
+        self._thread.join(2)
+        for rid, w in items:
+            if not w.event.is_set():
+                w.error = HandoffError("request %s: the volume %s was closed" % (rid, self._root), rid)
+                w.event.set()
+
+
+class _Janitor:
+    """Takes request directories off the hot path: rename to a hidden ``requests/.trash-*`` name
+    (agents ignore dot names), delete on a daemon thread; :meth:`close` finishes every deletion."""
+
+    _STOP = ""
+
+    def __init__(self, name: str) -> None:
+        self._queue: "queue.Queue[str]" = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="sidecar-volume-janitor-" + name, daemon=True)
+        self._thread.start()
+
+    def dispose(self, directory: str) -> None:
+        trash = os.path.join(os.path.dirname(directory),
+                             ".trash-%s-%s" % (os.path.basename(directory), secrets.token_hex(6)))
+        try:
+            os.rename(directory, trash)
+        except FileNotFoundError:
+            return
+        except OSError:
+            _files.delete_quietly(directory)
+            return
+        self._queue.put(trash)
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item == self._STOP:
+                return
+            _files.delete_quietly(item)
+
+    def close(self) -> None:
+        self._queue.put(self._STOP)
+        self._thread.join(10)
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item != self._STOP:
+                _files.delete_quietly(item)
+
+
+class Volume:
+    """The client side of one shared volume, protocol v1. Thread-safe: many threads may run
+    hand-offs at once. Closing the volume cancels what is still running and tells the agent the
+    client is gone (``client/closed``). A context manager::
+
+        with Volume.open("/shared") as volume:
+            volume.await_agent(30)
+            with volume.new_handoff() as h:
+                h.write_input_file("infile.csv", "data.csv").expect_output("outfile.csv")
+                h.run(timeout=300)
+                h.copy_output("outfile.csv", "result.csv")
+
+    Several processes (e.g. Python workers of one executor) may share one volume: each opens its
+    own ``Volume`` (ids are unique per process); all but the owner pass ``mark_closed=False``.
+    """
+
+    def __init__(self, root: str, options: VolumeOptions) -> None:
+        self._root = os.path.abspath(os.fspath(root))
+        self._options = options
+        try:
+            self._init_layout()
+            _files.unlink_quietly(os.path.join(self._root, "client", "closed"))
+        except OSError as e:
+            raise HandoffError("cannot prepare volume %s: %s" % (self._root, e)) from e
+        self._raw_liveness = heartbeat_liveness(os.path.join(self._root, "agent", "heartbeat"),
+                                                os.path.join(self._root, "agent", "stopped"), options.stale_after)
+        self._seen_agent = False
+        self._id_prefix = "py%s%x-" % (secrets.token_hex(3), os.getpid())
+        self._counter = 0
+        self._lock = threading.Lock()
+        self._open: Set[Handoff] = set()
+        self._closed = False
+        self._heartbeat = Heartbeat(os.path.join(self._root, "client", "heartbeat"), options.heartbeat_period)
+        self._dispatcher = _Dispatcher(self._root, self._liveness, options.poll_min, options.poll_max)
+        self._janitor = _Janitor(os.path.basename(self._root))
+
+    # ---- factories -------------------------------------------------------------------------
+    @classmethod
+    def open(cls, root: "str | os.PathLike[str]", options: Optional[VolumeOptions] = None,
+             **overrides: Any) -> "Volume":
+        """Opens a protocol v1 volume: creates its layout if needed and starts the client
+        heartbeat. Keyword arguments override fields of ``options`` (see :class:`VolumeOptions`)."""
+        return cls(os.fspath(root), _options(options, overrides))
+
+    @classmethod
+    def open_legacy(cls, root: "str | os.PathLike[str]", options: Optional[VolumeOptions] = None,
+                    **overrides: Any) -> "LegacyVolume":
+        """Opens a volume that speaks the legacy start/done/close flag convention (section 8)."""
+        from .legacy import LegacyVolume
+        return LegacyVolume(os.fspath(root), _options(options, overrides))
+
+    # ---- layout ------------------------------------------------------------------------------
+    def _init_layout(self) -> None:
+        for d in ("agent", "client", "requests", "queue", "done"):
+            path = os.path.join(self._root, d)
+            os.makedirs(path, exist_ok=True)
+            if self._options.group_writable:
+                os.chmod(path, 0o2770)
+        version = os.path.join(self._root, "PROTOCOL")
+        if not os.path.exists(version):
+            _files.write_atomically(version, (PROTOCOL_VERSION + "\n").encode("ascii"))
+
+    @property
+    def root(self) -> str:
+        return self._root
+
+    @property
+    def options(self) -> VolumeOptions:
+        return self._options
+
+    def agent_info(self) -> Optional[Marker]:
+        """The agent's ``agent/info`` marker, or ``None`` when there is none (yet)."""
+        try:
+            return Marker.read(os.path.join(self._root, "agent", "info"))
+        except OSError:
+            return None
+
+    def cancel_wait(self) -> float:
+        """How long a cancel waits for the done marker: the option, else agent grace + 1 s."""
+        if self._options.cancel_wait is not None:
+            return self._options.cancel_wait
+        grace = DEFAULT_AGENT_GRACE
+        info = self.agent_info()
+        if info is not None:
+            ms = info.get_int("grace_ms", -1)
+            if ms >= 0:
+                grace = ms / 1000.0
+        return grace + 1.0
+
+    # ---- liveness ----------------------------------------------------------------------------
+    def _liveness(self) -> Optional[str]:
+        extra = self._options.extra_liveness
+        if extra is not None:
+            reason = extra()
+            if reason is not None:
+                return reason
+        reason = self._raw_liveness()
+        if reason is None:
+            self._seen_agent = True
+            return None
+        if not self._seen_agent and reason.startswith("no agent heartbeat"):
+            return None  # readiness: before the first heartbeat, waits are bounded by their timeout
+        return reason
+
+    def agent_gone_reason(self) -> Optional[str]:
+        """Why the agent counts as gone right now, or ``None`` while it is alive."""
+        extra = self._options.extra_liveness
+        return (extra() if extra is not None else None) or self._raw_liveness()
+
+    def await_agent(self, timeout: float) -> None:
+        """Blocks until the agent is alive (fresh heartbeat, no ``agent/stopped``) or raises after
+        ``timeout`` seconds with what was awaited and why it is not there."""
+        deadline = time.monotonic() + timeout
+        delay = self._options.poll_min
+        while True:
+            reason = self.agent_gone_reason()
+            if reason is None:
+                self._seen_agent = True
+                return
+            if time.monotonic() > deadline:
+                raise HandoffError("no protocol agent became alive on volume %s within %d ms: %s"
+                                   % (self._root, int(timeout * 1000), reason))
+            time.sleep(delay)
+            delay = min(delay * 2, max(self._options.poll_max, 0.05))
+
+    # ---- hand-offs ---------------------------------------------------------------------------
+    def new_handoff(self, request_id: Optional[str] = None) -> "Handoff":
+        """A new hand-off; with ``request_id`` None a volume-unique id is generated. Raises naming
+        the id if it is invalid or already in use. Never blocks."""
+        with self._lock:
+            if request_id is None:
+                self._counter += 1
+                request_id = "%s%d" % (self._id_prefix, self._counter)
+        check_id(request_id)
+        if self._closed:
+            raise HandoffError("volume %s is closed; cannot create request %s" % (self._root, request_id), request_id)
+        directory = os.path.join(self._root, "requests", request_id)
+        try:
+            os.mkdir(directory)
+        except FileExistsError:
+            raise HandoffError("request id '%s' is already in use on volume %s" % (request_id, self._root),
+                               request_id) from None
+        except OSError as e:
+            raise HandoffError("cannot create request directory %s: %s" % (directory, e), request_id) from e
+        try:
+            os.mkdir(os.path.join(directory, "in"))
+            if self._options.group_writable:
+                os.chmod(directory, 0o2770)
+                os.chmod(os.path.join(directory, "in"), 0o2770)
+        except OSError as e:
+            _files.delete_quietly(directory)
+            raise HandoffError("cannot create request directory %s: %s" % (directory, e), request_id) from e
+        h = Handoff(self, request_id, directory)
+        with self._lock:
+            self._open.add(h)
+        return h
+
+    def _forget(self, h: "Handoff") -> None:
+        with self._lock:
+            self._open.discard(h)
+
+    # ---- closing -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Cancels hand-offs still running, removes what they left, stops the heartbeat and (with
+        ``mark_closed``) writes ``client/closed``. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            still_open = list(self._open)
+        for h in still_open:
+            try:
+                h.close()
+            except HandoffError:
+                pass
+        self._dispatcher.close()
+        self._janitor.close()
+        self._heartbeat.close()
+        if self._options.mark_closed:
+            try:
+                Marker.of(("reason", "client closed the volume")).write_atomically(
+                    os.path.join(self._root, "client", "closed"))
+            except OSError:
+                pass  # the volume may be gone; the agent then sees a stale heartbeat instead
+
+    def __enter__(self) -> "Volume":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<Volume %s>" % self._root
+
+
+class Handoff(BaseHandoff):
+    """One v1 request: ``requests/<id>/``, ``queue/<id>``, ``done/<id>`` (PROTOCOL.md section 5)."""
+
+    def __init__(self, volume: Volume, request_id: str, directory: str) -> None:
+        super().__init__(request_id, volume.options.log_tail_lines, volume.options.max_output_bytes)
+        self._volume = volume
+        self._dir = directory
+        self._waiter: Optional[_Waiter] = None
+        self._cancelled = False
+
+    def _input_dir(self) -> str:
+        return os.path.join(self._dir, "in")
+
+    def _output_dir(self) -> str:
+        return os.path.join(self._dir, "out")
+
+    def _log_path(self) -> str:
+        return os.path.join(self._dir, "log")
+
+    @property
+    def directory(self) -> str:
+        """``requests/<id>/`` of this request."""
+        return self._dir
+
+    def _do_start(self) -> None:
+        pairs: List[Tuple[str, object]] = [("protocol", PROTOCOL_VERSION), ("id", self._id),
+                              ("created", int(time.time() * 1000))]
+        pairs += [("input", "%d %s" % (size, name)) for name, size in self._inputs.items()]
+        pairs += [("expect", name) for name in self._expected]
+        self._waiter = self._volume._dispatcher.register(self._id)
+        Marker.of(*pairs).write_atomically(os.path.join(self._volume.root, "queue", self._id))
+
+    def _do_await(self, timeout: Optional[float]) -> HandoffResult:
+        w = self._waiter
+        assert w is not None
+        if self._cancelled:
+            raise self._error("was cancelled")
+        if not w.event.wait(timeout):
+            self._volume._dispatcher.check_now(self._id)
+            if w.event.is_set() and w.result is not None:
+                return w.result
+            self._cancel()
+            tail = self.log_tail()
+            raise HandoffError("request %s timed out after %d ms and was cancelled%s"
+                               % (self._id, int(timeout * 1000), _tail_section(tail)),  # type: ignore[operator]
+                               self._id, NO_EXIT_CODE, tail)
+        if w.error is not None:
+            tail = self.log_tail()
+            raise HandoffError(w.error.message + _tail_section(tail), self._id, NO_EXIT_CODE, tail)
+        assert w.result is not None
+        return w.result
+
+    def _manifest_entry(self, name: str) -> OutputEntry:
+        assert self._result is not None
+        entry = self._result.output(name)
+        if entry is None:
+            raise self._error("has no output '%s' (outputs: %s)" % (name, self.output_names()))
+        return entry
+
+    def output_names(self) -> List[str]:
+        self._require(self._result is not None and self._result.ok,
+                      "outputs can only be listed after a successful await_result()")
+        assert self._result is not None
+        return [o.name for o in self._result.outputs]
+
+    def cancel(self) -> None:
+        """Cancels the request if it was started and has not finished (PROTOCOL.md 5.1)."""
+        if self._started and self._result is None and not self._closed:
+            self._cancel()
+
+    def _cancel(self) -> None:
+        w = self._waiter
+        if w is None or self._cancelled or (w.event.is_set() and w.result is not None):
+            return
+        self._cancelled = True
+        queued = os.path.join(self._volume.root, "queue", self._id)
+        try:
+            os.rename(queued, os.path.join(self._dir, ".unqueued"))
+            return  # the agent never saw it
+        except OSError:
+            pass  # claimed (or gone): ask the agent to stop
+        if self._volume._dispatcher.gone_reason() is not None:
+            return
+        try:
+            Marker.of(("reason", "client cancelled")).write_atomically(os.path.join(self._dir, "cancel"))
+        except OSError:
+            return
+        # agent gone or slow: cleanup goes ahead; the agent drops done markers of vanished requests
+        w.event.wait(self._volume.cancel_wait())
+
+    def close(self) -> None:
+        """Cancels the request if it is still running and removes everything it left on the
+        volume. Idempotent."""
+        if self._closed:
+            return
+        if self._started and self._result is None:
+            self._cancel()
+        self._closed = True
+        self._volume._dispatcher.forget(self._id)
+        self._volume._janitor.dispose(self._dir)
+        _files.unlink_quietly(os.path.join(self._volume.root, "done", self._id))
+        self._volume._forget(self)
+
