@@ -42,7 +42,29 @@ final class LocalCluster {
     if (sidecar.containsKey("spark.plugins") && sidecar.get("spark.plugins").isEmpty()) {
       conf.remove("spark.plugins"); // a cluster without the plugin, for comparisons
     }
-    return new JavaSparkContext(conf);
+    // a previous test's application may still be stopping on another thread (the driver plugin stops
+    // an application whose sidecar failed for good in the background): wait for it, bounded
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      try {
+        return new JavaSparkContext(conf);
+      } catch (Exception e) { // Scala's SparkException is checked in Java but not declared
+        boolean busy = e instanceof org.apache.spark.SparkException
+            && String.valueOf(e.getMessage()).contains("Only one SparkContext");
+        if (!busy || System.currentTimeMillis() > deadline) {
+          if (e instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new IllegalStateException(e);
+        }
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   private static String taskJar;
