@@ -63,15 +63,30 @@ final class NativeSidecars {
   static Optional<int[]> serverVersion(String apiServer) {
     Config config = Config.autoConfigure(null); // in-cluster service account, else kubeconfig, as fabric8 finds them
     config.setMasterUrl(apiServer);
-    config.setConnectionTimeout(2000);
-    config.setRequestTimeout(2000);
-    config.setRequestRetryBackoffLimit(0);
+    // int parameters on fabric8 6.x, Integer on 7.x: the same class file must link on both, so by name
+    set(config, "setConnectionTimeout", 2000);
+    set(config, "setRequestTimeout", 2000);
+    set(config, "setRequestRetryBackoffLimit", 0);
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
       VersionInfo v = client.getKubernetesVersion();
       return Optional.of(new int[] {number(v.getMajor()), number(v.getMinor())});
     } catch (RuntimeException e) {
       LOG.debug("spark-sidecar: GET {}/version failed", apiServer, e);
       return Optional.empty();
+    }
+  }
+
+  private static void set(Config config, String setter, int value) {
+    for (java.lang.reflect.Method m : Config.class.getMethods()) {
+      if (m.getName().equals(setter) && m.getParameterCount() == 1
+          && (m.getParameterTypes()[0] == int.class || m.getParameterTypes()[0] == Integer.class)) {
+        try {
+          m.invoke(config, value);
+        } catch (ReflectiveOperationException e) {
+          LOG.debug("spark-sidecar: cannot call Config.{}", setter, e);
+        }
+        return;
+      }
     }
   }
 
