@@ -39,6 +39,13 @@ public final class KubernetesChecks {
           + FEATURE_STEPS + ": it does not list " + step) + ". On Kubernetes the sidecar is added to executor pods by that step:"
           + " add --conf " + FEATURE_STEPS + "=" + step + (steps.isBlank() ? "" : "," + steps.trim()));
     }
+    String protocol = SidecarKeys.PROTOCOL.get(sparkConf);
+    if (!protocol.equals("none")) {
+      throw new SidecarException("invalid value '" + protocol + "' for " + SidecarKeys.PROTOCOL.name() + " on Kubernetes: the"
+          + " executor pods would get the sidecar and its agent, but the executor side of hand-offs over the pod's emptyDir"
+          + " volumes is not implemented yet (issue 9, next slice); use " + SidecarKeys.PROTOCOL.name() + "=none (a server"
+          + " sidecar) on Kubernetes for now");
+    }
     String mode = SidecarKeys.K8S_NATIVE_SIDECAR.get(sparkConf); // the value is checked; the decision (maybe an API call) waits for the first pod
     SidecarPodSpecs.resolve(sparkConf, networkTimeoutMs, !mode.equals("false"));
   }

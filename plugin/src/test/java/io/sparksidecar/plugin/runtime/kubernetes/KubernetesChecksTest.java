@@ -83,6 +83,22 @@ class KubernetesChecksTest {
   }
 
   @Test
+  void handOffProtocolsAreRefusedUntilTheExecutorSideUsesThePodVolumes() {
+    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "v1", "spark.sidecar.command", "run.sh")))
+        .hasMessageContaining("spark.sidecar.protocol").hasMessageContaining("'v1'");
+    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "legacy"))).hasMessageContaining("'legacy'");
+  }
+
+  @Test
+  void executorsInAPodObserveInsteadOfStarting() {
+    org.assertj.core.api.Assertions.assertThat(KubernetesRuntime.inExecutorPod(Map.of("SPARK_EXECUTOR_POD_NAME", "app-exec-1"))).isTrue();
+    org.assertj.core.api.Assertions.assertThat(KubernetesRuntime.inExecutorPod(Map.of())).isFalse();
+    var instance = new KubernetesRuntime().start(null);
+    org.assertj.core.api.Assertions.assertThat(instance.status().running()).isTrue();
+    instance.stop(java.time.Duration.ZERO); // nothing to stop: the kubelet owns the container
+  }
+
+  @Test
   void onlyKubernetesMastersAreChecked() {
     org.assertj.core.api.Assertions.assertThat(KubernetesChecks.isKubernetes("k8s://https://h:6443")).isTrue();
     org.assertj.core.api.Assertions.assertThat(KubernetesChecks.isKubernetes("local[2]")).isFalse();
