@@ -3,6 +3,8 @@
 # The sidecar image must be pullable by the cluster's nodes; the plugin jar must be in the executor
 # image (or reachable by spark.jars from the pods): the feature step runs on the driver, the
 # executor plugin in each executor.
+# (spark.sidecar.protocol=v1/legacy is refused on Kubernetes until the executor side of hand-offs
+# uses the pod's volumes: a later slice of issue 9.)
 set -eu
 API_SERVER=${API_SERVER:-https://kubernetes.example:6443}
 
@@ -16,10 +18,11 @@ spark-submit \
   --conf spark.jars=local:///opt/spark/extra-jars/spark-sidecar-plugin-0.1.0-SNAPSHOT-shaded.jar \
   --conf spark.plugins=io.sparksidecar.plugin.SidecarPlugin \
   --conf spark.kubernetes.executor.pod.featureSteps=io.sparksidecar.plugin.runtime.kubernetes.SidecarFeatureStep \
-  --conf spark.sidecar.image=registry.example/tools/csv-transform:1.4 \
+  --conf spark.sidecar.image=registry.example/tools/geo-server:1.4 \
   --conf spark.sidecar.user=5001 \
-  --conf spark.sidecar.protocol=v1 \
-  --conf "spark.sidecar.command=sh /app/transform.sh" \
+  --conf spark.sidecar.ports=8080 \
+  --conf spark.sidecar.readiness=http \
+  --conf spark.sidecar.readiness.path=/ready \
   --conf spark.sidecar.volumes=shared \
   --conf spark.sidecar.resourceProfile=MEDIUM_CPU_MEDIUM_MEMORY \
   --conf spark.sidecar.kubernetes.nativeSidecar=auto \
