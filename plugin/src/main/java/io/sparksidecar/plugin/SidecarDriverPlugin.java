@@ -53,6 +53,14 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     long networkTimeoutMs = sc.conf().getTimeAsMs("spark.network.timeout", "120s"); // Spark's own parser
     conf = SparkTimeouts.resolve(conf, networkTimeoutMs);
     SidecarSettings settings = SidecarSettings.from(conf); // throws naming the key: the app does not start
+    if (io.sparksidecar.plugin.runtime.kubernetes.KubernetesChecks.isKubernetes(sc.conf().get("spark.master", ""))) {
+      // the feature step adds the sidecar to executor pods: its settings fail here, before any pod is built
+      Map<String, String> all = new HashMap<>();
+      for (scala.Tuple2<String, String> kv : sc.conf().getAll()) {
+        all.put(kv._1(), kv._2());
+      }
+      io.sparksidecar.plugin.runtime.kubernetes.KubernetesChecks.atDriverStart(all, networkTimeoutMs);
+    }
     Long heartbeatMs = sc.conf().contains("spark.storage.blockManagerHeartbeatTimeoutMs")
         ? sc.conf().getTimeAsMs("spark.storage.blockManagerHeartbeatTimeoutMs") : null;
     for (String warning : SparkTimeouts.check(settings, SparkTimeouts.heartbeatTimeout(heartbeatMs, networkTimeoutMs))) {

@@ -144,10 +144,26 @@ public final class SidecarKeys {
       "Grace between SIGTERM and SIGKILL when the protocol agent cancels a request (timeout, task killed); the client waits this plus 1 s for the agent to confirm.",
       Parsers.duration(Duration.ZERO));
 
+  // ---- Kubernetes: the executor-pod feature step (runtime/kubernetes/SidecarFeatureStep) ----
+  public static final ConfigKey<String> K8S_NATIVE_SIDECAR = new ConfigKey<>(PREFIX + "kubernetes.nativeSidecar", "auto",
+      "Kubernetes: `true` puts the sidecar in each executor pod as a native sidecar (init container with restartPolicy Always and a startup probe from the readiness keys: the executor starts only once the sidecar is ready; Kubernetes 1.29+), `false` as a regular second container (no start ordering), `auto` asks the API server's /version once per driver: native from 1.29 on, regular below, native when the version cannot be read.",
+      Parsers.oneOf("auto", "true", "false"));
+  public static final ConfigKey<String> K8S_VOLUME_MEDIUM = new ConfigKey<>(PREFIX + "kubernetes.volumes.medium", "",
+      "Kubernetes: `Memory` backs the shared emptyDir volumes with tmpfs (counted against the pod's memory); empty: the node's disk.",
+      raw -> {
+        if (!raw.isEmpty() && !raw.equals("Memory")) {
+          throw new IllegalArgumentException("must be empty (the node's disk) or Memory");
+        }
+        return raw;
+      });
+  public static final ConfigKey<Long> K8S_VOLUME_SIZE_LIMIT = new ConfigKey<>(PREFIX + "kubernetes.volumes.sizeLimit", "",
+      "Kubernetes: size limit of each shared emptyDir volume (e.g. 1g); empty: none.", Parsers.bytes());
+
   /** Every declared key, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
       HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
-      PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE);
+      PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE,
+      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT);
 }

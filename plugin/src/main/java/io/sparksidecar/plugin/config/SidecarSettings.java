@@ -133,6 +133,10 @@ public record SidecarSettings(
           + conf.getOrDefault(PORTS.name(), "") + ": on the bridge network only those ports are published (on 127.0.0.1)");
     }
     String clientTimeout = AGENT_CLIENT_TIMEOUT.get(conf);
+    // the Kubernetes keys are used by runtime/kubernetes; checked here too, so a bad value fails on any master
+    K8S_NATIVE_SIDECAR.get(conf);
+    K8S_VOLUME_MEDIUM.get(conf);
+    K8S_VOLUME_SIZE_LIMIT.get(conf);
     return new SidecarSettings(runtime, image, command, Map.copyOf(env), protocol, volumes, mountBase,
         HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), network,
         PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_WINDOW.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),

@@ -74,6 +74,9 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.docker.host", "https://engine:2376"),
         Arguments.of("spark.sidecar.docker.client", "curl"),
         Arguments.of("spark.sidecar.agent.concurrency", "0"),
+        Arguments.of("spark.sidecar.kubernetes.nativeSidecar", "maybe"),
+        Arguments.of("spark.sidecar.kubernetes.volumes.medium", "tmpfs"),
+        Arguments.of("spark.sidecar.kubernetes.volumes.sizeLimit", "lots"),
         Arguments.of("spark.sidecar.env.1BAD", "x"),
         Arguments.of("spark.sidecar.imagee", "typo"));
   }
