@@ -91,6 +91,8 @@ final class DiscoveryFile implements AutoCloseable {
     doc.put("restarts", snap.restarts());
     doc.put("instance_id", snap.instanceId() == null ? "" : snap.instanceId());
     doc.put("protocol", settings == null ? "none" : settings.protocol());
+    doc.put("ready_timeout_ms", settings == null ? 0 : settings.readiness().timeout().toMillis());
+    doc.put("agent_stale_after_ms", settings == null ? 0 : settings.agentStaleAfter().toMillis());
     Map<String, Object> volumes = new LinkedHashMap<>();
     Map<String, Object> ports = new LinkedHashMap<>();
     if (sidecar != null && settings != null) {

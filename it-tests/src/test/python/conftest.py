@@ -1,0 +1,155 @@
+"""PySpark end-to-end tests of spark-sidecar on a real standalone cluster of the pip-installed
+Spark distribution (``local-cluster[N,1,1024]``: a Master, N Workers and N executor JVMs), with
+the shaded plugin jar shipped by ``spark.jars`` and the Python client by ``spark.submit.pyFiles``.
+
+Run from the repository root: ``python3 -m pytest it-tests/src/test/python -q``. Needs
+``pip install pyspark==4.1.1``, java, mvn (the shaded jar is built when missing or older than the
+sources) and a Docker engine (the test images are built by ``images/build.sh`` when missing).
+"""
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from typing import Callable, Dict, Iterator, List, Optional
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLES = os.path.join(HERE, "examples")
+CLIENT = os.path.join(ROOT, "protocol", "python")
+PYSPARK_VERSION = "4.1.1"
+
+sys.path.insert(0, CLIENT)
+sys.path.insert(0, EXAMPLES)
+
+try:
+    import pyspark  # noqa: F401
+except ImportError:  # pragma: no cover - the message is the point
+    pytest.exit("pyspark is missing: run `pip install pyspark==%s` (a whole Spark distribution; the JVM tests use "
+                "Spark %s)" % (PYSPARK_VERSION, PYSPARK_VERSION), returncode=2)
+
+if pyspark.__version__ != PYSPARK_VERSION:
+    pytest.exit("pyspark %s is installed, these tests need %s: pip install pyspark==%s"
+                % (pyspark.__version__, PYSPARK_VERSION, PYSPARK_VERSION), returncode=2)
+
+
+def _newest(paths: List[str]) -> float:
+    newest = 0.0
+    for top in paths:
+        for d, _, files in os.walk(top):
+            for f in files:
+                newest = max(newest, os.path.getmtime(os.path.join(d, f)))
+    return newest
+
+
+def _plugin_jar() -> str:
+    jars = sorted(glob.glob(os.path.join(ROOT, "plugin", "target", "spark-sidecar-plugin-*-shaded.jar")))
+    sources = [os.path.join(ROOT, m, "src", "main") for m in ("protocol", "plugin")]
+    if not jars or os.path.getmtime(jars[-1]) < _newest(sources):
+        cmd = ["mvn", "-B", "-o", "-q", "-pl", "protocol,plugin", "-am", "package", "-DskipTests"]
+        r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            pytest.exit("cannot build the shaded plugin jar (%s):\n%s%s" % (" ".join(cmd), r.stdout[-3000:],
+                                                                           r.stderr[-3000:]), returncode=2)
+        jars = sorted(glob.glob(os.path.join(ROOT, "plugin", "target", "spark-sidecar-plugin-*-shaded.jar")))
+    return jars[-1]
+
+
+def docker(*args: str, timeout: float = 60) -> str:
+    r = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError("docker %s failed: %s" % (" ".join(args), r.stderr.strip()))
+    return r.stdout
+
+
+def containers_of(app_id: str) -> List[str]:
+    """Every container (running or not) labelled with this application."""
+    return docker("ps", "-aq", "--filter", "label=io.sparksidecar.app=" + app_id).split()
+
+
+def await_no_containers(app_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        left = containers_of(app_id)
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("containers of %s still there %d s after the application ended: %s"
+                                 % (app_id, timeout, left))
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def plugin_jar() -> str:
+    return _plugin_jar()
+
+
+@pytest.fixture(scope="session")
+def images() -> None:
+    try:
+        docker("info", timeout=20)
+    except Exception as e:  # noqa: BLE001
+        pytest.exit("no Docker engine: %s" % e, returncode=2)
+    r = subprocess.run(["bash", os.path.join(ROOT, "images", "build.sh")], cwd=ROOT, capture_output=True, text=True,
+                       timeout=900)
+    if r.returncode != 0:
+        pytest.exit("images/build.sh failed:\n%s%s" % (r.stdout[-2000:], r.stderr[-2000:]), returncode=2)
+
+
+@pytest.fixture(scope="session")
+def py_files(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Python client and the examples in one zip, as users ship theirs (--py-files)."""
+    out = str(tmp_path_factory.mktemp("pyfiles") / "sparksidecar.zip")
+    with zipfile.ZipFile(out, "w") as z:
+        for f in glob.glob(os.path.join(CLIENT, "sparksidecar", "*.py")) + [os.path.join(CLIENT, "sparksidecar",
+                                                                                          "py.typed")]:
+            z.write(f, os.path.join("sparksidecar", os.path.basename(f)))
+        for f in glob.glob(os.path.join(EXAMPLES, "*.py")):
+            z.write(f, os.path.basename(f))
+    return out
+
+
+Builder = Callable[..., "pyspark.sql.SparkSession"]
+
+
+@pytest.fixture
+def spark_app(plugin_jar: str, images: None, py_files: str, tmp_path) -> Iterator[Builder]:
+    """Starts a SparkSession on local-cluster with the plugin and the given spark.sidecar.* keys;
+    stops it at the end of the test and then asserts that no container of the app is left (30 s)."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_SCALA_VERSION", "2.13")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    started: List[SparkSession] = []
+
+    def start(name: str, sidecar_conf: Dict[str, str], master: str = "local-cluster[2,1,1024]",
+              extra: Optional[Dict[str, str]] = None) -> SparkSession:
+        b = (SparkSession.builder.master(master).appName(name)
+             .config("spark.executor.memory", "512m")
+             .config("spark.driver.host", "127.0.0.1")
+             .config("spark.driver.bindAddress", "127.0.0.1")
+             .config("spark.ui.enabled", "false")
+             .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
+             .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s")
+             .config("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin")
+             .config("spark.jars", plugin_jar)
+             .config("spark.submit.pyFiles", py_files)
+             .config("spark.sql.warehouse.dir", str(tmp_path / "warehouse"))
+             .config("spark.sidecar.stopTimeout", "2s")
+             .config("spark.sidecar.health.interval", "1s"))
+        for k, v in {**sidecar_conf, **(extra or {})}.items():
+            b = b.config(k, v)
+        s = b.getOrCreate()
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        app_id = s.sparkContext.applicationId
+        s.stop()
+        await_no_containers(app_id, 30)
