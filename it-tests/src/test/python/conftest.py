@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,6 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(HERE, "examples")
 CLIENT = os.path.join(ROOT, "protocol", "python")
 PYSPARK_VERSION = "4.1.1"
+#: Bound of one test (a SIGALRM in the test's main thread), seconds.
+TEST_TIMEOUT = int(os.environ.get("SIDECAR_PY_TEST_TIMEOUT", "240"))
 
 sys.path.insert(0, CLIENT)
 sys.path.insert(0, EXAMPLES)
@@ -121,6 +124,7 @@ Builder = Callable[..., "pyspark.sql.SparkSession"]
 def spark_app(plugin_jar: str, images: None, py_files: str, tmp_path) -> Iterator[Builder]:
     """Starts a SparkSession on local-cluster with the plugin and the given spark.sidecar.* keys;
     stops it at the end of the test and then asserts that no container of the app is left (30 s)."""
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_SCALA_VERSION", "2.13")
@@ -129,26 +133,36 @@ def spark_app(plugin_jar: str, images: None, py_files: str, tmp_path) -> Iterato
 
     def start(name: str, sidecar_conf: Dict[str, str], master: str = "local-cluster[2,1,1024]",
               extra: Optional[Dict[str, str]] = None) -> SparkSession:
-        b = (SparkSession.builder.master(master).appName(name)
-             .config("spark.executor.memory", "512m")
-             .config("spark.driver.host", "127.0.0.1")
-             .config("spark.driver.bindAddress", "127.0.0.1")
-             .config("spark.ui.enabled", "false")
-             .config("spark.scheduler.minRegisteredResourcesRatio", "1.0")
-             .config("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s")
-             .config("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin")
-             .config("spark.jars", plugin_jar)
-             .config("spark.submit.pyFiles", py_files)
-             .config("spark.sql.warehouse.dir", str(tmp_path / "warehouse"))
-             .config("spark.sidecar.stopTimeout", "2s")
-             .config("spark.sidecar.health.interval", "1s"))
-        for k, v in {**sidecar_conf, **(extra or {})}.items():
-            b = b.config(k, v)
-        s = b.getOrCreate()
+        # a fresh conf that loads no defaults: nothing of an earlier test's application (the JVM
+        # keeps system properties between SparkContexts of one gateway) leaks into this one
+        conf = SparkConf(loadDefaults=False).setMaster(master).setAppName(name).setAll([
+            ("spark.executor.memory", "512m"),
+            ("spark.driver.host", "127.0.0.1"),
+            ("spark.driver.bindAddress", "127.0.0.1"),
+            ("spark.ui.enabled", "false"),
+            ("spark.scheduler.minRegisteredResourcesRatio", "1.0"),
+            ("spark.scheduler.maxRegisteredResourcesWaitingTime", "60s"),
+            ("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin"),
+            ("spark.jars", plugin_jar),
+            ("spark.sql.warehouse.dir", str(tmp_path / "warehouse")),
+            ("spark.sidecar.stopTimeout", "2s"),
+            ("spark.sidecar.health.interval", "1s"),
+            *sidecar_conf.items(), *(extra or {}).items()])
+        # the client and the examples as a zip, as --py-files ships them (SparkContext.addPyFile)
+        s = SparkSession(SparkContext(conf=conf, pyFiles=[py_files]))
         started.append(s)
         return s
 
-    yield start
+    def too_long(signum: int, frame: object) -> None:
+        raise TimeoutError("test exceeded %d s" % TEST_TIMEOUT)
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(TEST_TIMEOUT)
+    try:
+        yield start
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     for s in started:
         app_id = s.sparkContext.applicationId
         s.stop()
