@@ -37,8 +37,8 @@ def run(spark, table: str = "sidecar_parallel", partitions: int = 4) -> List:
     """Runs the rows through the sidecars, saves them as the parquet table ``table`` and returns its rows."""
     rows = [tuple(r.split(",")) for r in ROWS]
     # from one partition, the round-robin of repartition puts consecutive rows in distinct partitions
-    df = spark.createDataFrame([(f, int(c)) for f, c in rows], "fruit string, count int").coalesce(1)
-    df = df.repartition(partitions)
+    one = spark.sparkContext.parallelize([(f, int(c)) for f, c in rows], 1)
+    df = spark.createDataFrame(one, "fruit string, count int").repartition(partitions)
     done = df.rdd.mapPartitions(through_sidecar).toDF("fruit string, count int, executor string, container string")
     done.write.mode("overwrite").format("parquet").saveAsTable(table)
     return spark.table(table).collect()
