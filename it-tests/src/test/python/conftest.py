@@ -128,6 +128,8 @@ def spark_app(plugin_jar: str, images: None, py_files: str, tmp_path) -> Iterato
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_SCALA_VERSION", "2.13")
+    # the pip distribution is the cluster (bin/, jars/): never a SPARK_HOME of another Spark
+    os.environ["SPARK_HOME"] = os.path.dirname(os.path.abspath(pyspark.__file__))
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     started: List[SparkSession] = []
 
@@ -148,6 +150,9 @@ def spark_app(plugin_jar: str, images: None, py_files: str, tmp_path) -> Iterato
             ("spark.sidecar.stopTimeout", "2s"),
             ("spark.sidecar.health.interval", "1s"),
             *sidecar_conf.items(), *(extra or {}).items()])
+        if conf.get("spark.plugins") == "":
+            conf = SparkConf(loadDefaults=False).setAll(
+                [(k, v) for k, v in conf.getAll() if k != "spark.plugins"])  # a cluster without the plugin
         # the client and the examples as a zip, as --py-files ships them (SparkContext.addPyFile)
         s = SparkSession(SparkContext(conf=conf, pyFiles=[py_files]))
         started.append(s)

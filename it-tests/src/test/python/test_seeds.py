@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import random
+import time
 
 import cli_once
 import hello_server
 import parallel
 import word_count
-from conftest import containers_of
+from conftest import containers_of, docker
 
 
 def test_server_sidecar_answers_hello_from_every_executor(spark_app) -> None:
@@ -57,3 +58,35 @@ def test_word_count_through_the_sidecar_equals_sparks_own(spark_app, tmp_path) -
     for part in sorted(out.glob("part-*")):
         saved += [tuple(l.split("\t")) for l in part.read_text().splitlines()]
     assert sorted((f, int(n)) for f, n in saved) == sorted(expected)
+
+
+def test_after_a_restart_tasks_reach_the_sidecar_on_its_new_port(spark_app) -> None:
+    spark = spark_app("py-restart", {**hello_server.CONF, "spark.sidecar.restart.backoff": "200ms"})
+    app_id = spark.sparkContext.applicationId
+    before = {url for _, url, _ in hello_server.run(spark, partitions=2)}
+    docker("kill", *containers_of(app_id))
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            seen = hello_server.run(spark, partitions=2)
+            if {body for _, _, body in seen} == {"Hello World"} and not {url for _, url, _ in seen} & before:
+                break
+        except Exception:  # noqa: BLE001 - a task may meet the old port before the supervisor noticed
+            pass
+        assert time.monotonic() < deadline, "no answer on new ports within 90 s after the kill"
+        time.sleep(0.5)
+
+
+def test_without_the_plugin_a_task_is_told_which_conf_to_add(spark_app) -> None:
+    spark = spark_app("py-no-plugin", {"spark.plugins": ""})
+
+    def probe(_):
+        from sparksidecar import SidecarError, sidecar
+        try:
+            sidecar()
+            yield "found"
+        except SidecarError as e:
+            yield str(e)
+
+    [message] = spark.sparkContext.parallelize([0], 1).mapPartitions(probe).collect()
+    assert "--conf spark.plugins=io.sparksidecar.plugin.SidecarPlugin" in message
