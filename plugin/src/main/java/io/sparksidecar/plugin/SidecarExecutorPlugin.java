@@ -30,14 +30,18 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
   private HealthReporter reporter;
   private volatile String runtimeName = "?";
   private volatile ExecutorSidecar reported; // what reports describe, also after shutdown() let go of it
+  private volatile SidecarSettings settings;
+  private volatile DiscoveryFile discovery; // for Python workers: where this executor's sidecar is
 
   @Override
   public void init(PluginContext ctx, Map<String, String> extraConf) {
     long t0 = System.nanoTime();
     try {
       executorId = ctx.executorID();
-      SidecarSettings settings = SidecarSettings.from(extraConf);
       String appId = ctx.conf().get("spark.app.id", "app");
+      discovery = new DiscoveryFile(appId, executorId, Path.of("").toAbsolutePath());
+      SidecarSettings settings = SidecarSettings.from(extraConf);
+      this.settings = settings;
       String host = hostName(); // not ctx.hostname(): it throws NullPointerException inside executors
       reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> new HealthReport(executorId, host,
           runtimeName, snap, reported == null ? 0 : reported.handoffs(),
@@ -52,7 +56,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       }
       long t2 = System.nanoTime();
       runtimeName = runtime.name();
-      sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), reporter::changed);
+      sidecar = new ExecutorSidecar(appId, executorId, settings, runtime, Path.of("").toAbsolutePath(), this::changed);
       reported = sidecar;
       Sidecars.install(sidecar);
       sidecar.registerMetrics(ctx.metricRegistry());
@@ -73,15 +77,25 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
     }
   }
 
+  /** Every supervisor state change: to the driver, and to the discovery file (new host ports after a restart). */
+  private void changed(Supervisor.Snapshot snap) {
+    HealthReporter r = reporter;
+    if (r != null) {
+      r.changed(snap);
+    }
+    DiscoveryFile d = discovery;
+    if (d != null) {
+      d.publish(snap, runtimeName, reported, settings);
+    }
+  }
+
   private void fail(SidecarException e) {
     LOG.error("spark-sidecar: executor {} has no sidecar: {}", executorId, e.getMessage());
     if (sidecar == null) {
       // the supervisor never ran: report the failure ourselves; tasks get the reason from Sidecars.get()
       Sidecars.failed(e.getMessage());
-      if (reporter != null) {
-        reporter.changed(new Supervisor.Snapshot(Supervisor.State.FAILED, 0, -1, e.getMessage(), "",
-            System.currentTimeMillis(), e.isPermanent()));
-      }
+      changed(new Supervisor.Snapshot(Supervisor.State.FAILED, 0, -1, e.getMessage(), "",
+          System.currentTimeMillis(), e.isPermanent()));
     }
   }
 
@@ -105,6 +119,11 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       }
     } catch (RuntimeException e) {
       LOG.error("spark-sidecar: executor {} failed to stop its sidecar", executorId, e);
+    }
+    DiscoveryFile d = discovery;
+    discovery = null;
+    if (d != null) {
+      d.close();
     }
     try {
       if (reporter != null) {

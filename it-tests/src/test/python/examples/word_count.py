@@ -1,0 +1,56 @@
+"""Seed program (e): the word count of the seed. textFile, drop "Unknown", count each partition in
+the sidecar (spark-sidecar/fruit-count:1: grep -v Unknown | sort | uniq -c), reduceByKey(add),
+saveAsTextFile; equal to Spark's own count.
+
+    spark-submit --master <master> --jars spark-sidecar-plugin-<version>-shaded.jar --py-files sparksidecar.zip \\
+      --conf spark.plugins=io.sparksidecar.plugin.SidecarPlugin \\
+      --conf spark.sidecar.image=spark-sidecar/fruit-count:1 --conf spark.sidecar.protocol=v1 \\
+      word_count.py fruits.txt out-dir
+"""
+from __future__ import annotations
+
+import sys
+from operator import add
+from typing import Dict, Iterable, Iterator, List, Tuple
+
+CONF: Dict[str, str] = {
+    "spark.sidecar.image": "spark-sidecar/fruit-count:1",
+    "spark.sidecar.runtime": "docker",
+    "spark.sidecar.protocol": "v1",
+}
+
+
+def count_in_sidecar(lines: Iterable[str]) -> Iterator[Tuple[str, int]]:
+    """The partition streamed to the sidecar as in/fruit.txt; its ``uniq -c`` output as (fruit, count)."""
+    from sparksidecar import sidecar
+
+    with sidecar().new_handoff() as h:
+        h.write_lines("fruit.txt", lines)
+        h.expect_output("counts.txt")
+        h.run(timeout=300)
+        for line in h.iter_lines("counts.txt"):
+            n, fruit = line.split()
+            yield fruit, int(n)
+
+
+def run(spark, path: str, out: str) -> List[Tuple[str, int]]:
+    """Counts the words of ``path`` through the sidecars, saves them under ``out``, returns them."""
+    lines = spark.sparkContext.textFile(path).filter(lambda l: l != "Unknown")
+    counts = lines.mapPartitions(count_in_sidecar).reduceByKey(add)
+    counts.map(lambda kv: "%s\t%d" % kv).saveAsTextFile(out)
+    return counts.collect()
+
+
+def spark_count(spark, path: str) -> List[Tuple[str, int]]:
+    """The same count with Spark alone."""
+    return (spark.sparkContext.textFile(path).filter(lambda l: l != "Unknown").map(lambda l: (l, 1))
+            .reduceByKey(add).collect())
+
+
+if __name__ == "__main__":
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.builder.appName("word-count").getOrCreate()
+    result = run(session, sys.argv[1], sys.argv[2])
+    print("sidecar count equals Spark's: %s" % (sorted(result) == sorted(spark_count(session, sys.argv[1]))))
+    session.stop()

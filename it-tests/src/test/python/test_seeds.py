@@ -1,0 +1,92 @@
+"""The seed programs (examples/) end to end on a real local-cluster with real containers."""
+from __future__ import annotations
+
+import random
+import time
+
+import cli_once
+import hello_server
+import parallel
+import word_count
+from conftest import containers_of, docker
+
+
+def test_server_sidecar_answers_hello_from_every_executor(spark_app) -> None:
+    spark = spark_app("py-hello", hello_server.CONF)
+    seen = hello_server.run(spark, partitions=4)
+    assert len(seen) == 4
+    assert {body for _, _, body in seen} == {"Hello World"}
+    assert {executor for executor, _, _ in seen} == {"0", "1"}, seen
+    assert all(url.startswith("http://127.0.0.1:") for _, url, _ in seen)
+    assert len({url for _, url, _ in seen}) == 2, "one sidecar (one mapped port) per executor"
+
+
+def test_cli_sidecar_once_returns_the_file_byte_identical_with_its_log(spark_app) -> None:
+    spark = spark_app("py-cli-once", cli_once.CONF)
+    sent, back, log = cli_once.run(spark, size=3 << 20)
+    assert len(back) == 3 << 20
+    assert back == sent
+    assert "records in" in log and "records out" in log, log  # dd's own report, from the container
+
+
+def test_four_executors_each_process_one_row_in_their_own_sidecar(spark_app) -> None:
+    spark = spark_app("py-parallel", parallel.CONF, master="local-cluster[4,1,1024]")
+    app_id = spark.sparkContext.applicationId
+    rows = parallel.run(spark, table="sidecar_parallel")
+    assert sorted((r.fruit, r["count"]) for r in rows) == [("apple", 1), ("banana", 2), ("cherry", 3), ("date", 4)]
+    assert len({r.executor for r in rows}) == 4, rows
+    assert len({r.container for r in rows}) == 4, rows
+    assert len(containers_of(app_id)) == 4
+    # the table is real parquet on disk
+    location = spark.sql("DESCRIBE TABLE EXTENDED sidecar_parallel").filter("col_name = 'Location'").collect()[0][1]
+    assert spark.read.parquet(location).count() == 4
+
+
+def test_word_count_through_the_sidecar_equals_sparks_own(spark_app, tmp_path) -> None:
+    rnd = random.Random(7)
+    fruits = ["apple", "banana", "cherry", "date", "Unknown", "elderberry"]
+    src = tmp_path / "fruits.txt"
+    src.write_text("".join(rnd.choice(fruits) + "\n" for _ in range(50_000)))
+    spark = spark_app("py-word-count", word_count.CONF)
+    out = tmp_path / "counts"
+    got = word_count.run(spark, "file://" + str(src), "file://" + str(out))
+    expected = word_count.spark_count(spark, "file://" + str(src))
+    assert sorted(got) == sorted(expected)
+    assert "Unknown" not in dict(got)
+    assert sum(n for _, n in got) == sum(1 for l in src.read_text().splitlines() if l != "Unknown")
+    saved = []
+    for part in sorted(out.glob("part-*")):
+        saved += [tuple(l.split("\t")) for l in part.read_text().splitlines()]
+    assert sorted((f, int(n)) for f, n in saved) == sorted(expected)
+
+
+def test_after_a_restart_tasks_reach_the_sidecar_on_its_new_port(spark_app) -> None:
+    spark = spark_app("py-restart", {**hello_server.CONF, "spark.sidecar.restart.backoff": "200ms"})
+    app_id = spark.sparkContext.applicationId
+    before = {url for _, url, _ in hello_server.run(spark, partitions=2)}
+    docker("kill", *containers_of(app_id))
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            seen = hello_server.run(spark, partitions=2)
+            if {body for _, _, body in seen} == {"Hello World"} and not {url for _, url, _ in seen} & before:
+                break
+        except Exception:  # noqa: BLE001 - a task may meet the old port before the supervisor noticed
+            pass
+        assert time.monotonic() < deadline, "no answer on new ports within 90 s after the kill"
+        time.sleep(0.5)
+
+
+def test_without_the_plugin_a_task_is_told_which_conf_to_add(spark_app) -> None:
+    spark = spark_app("py-no-plugin", {"spark.plugins": ""})
+
+    def probe(_):
+        from sparksidecar import SidecarError, sidecar
+        try:
+            sidecar()
+            yield "found"
+        except SidecarError as e:
+            yield str(e)
+
+    [message] = spark.sparkContext.parallelize([0], 1).mapPartitions(probe).collect()
+    assert "--conf spark.plugins=io.sparksidecar.plugin.SidecarPlugin" in message
