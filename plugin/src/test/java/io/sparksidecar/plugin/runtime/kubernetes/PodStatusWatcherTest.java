@@ -7,11 +7,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.sparksidecar.plugin.health.FailurePolicy;
 import io.sparksidecar.plugin.health.HealthReport;
 import io.sparksidecar.plugin.health.ObservedStatus;
@@ -25,35 +22,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The driver reads the sidecar's container status from executor pods that Spark's builder made,
  * stored in fabric8's mock API server in CRUD mode (which keeps whatever status a test writes, as a
  * kubelet would), and the registry, the failure policy and the status report see the kubelet's
- * restarts and failures, also of an executor whose JVM never reported.
+ * restarts and failures, also of an executor whose JVM never reported. (The JUnit extension, not
+ * the server's constructors: it works the same with fabric8 6.x on the Spark 3.5 line.)
  */
+@EnableKubernetesMockClient(crud = true)
 class PodStatusWatcherTest {
-  private KubernetesMockServer server;
-  private KubernetesClient client;
+  private KubernetesClient client; // injected by the extension, a fresh CRUD server per test
   private final SidecarRegistry registry = new SidecarRegistry(60_000);
   private final FailurePolicy policy = new FailurePolicy("replaceExecutor");
   private final List<FailurePolicy.Action> actions = new CopyOnWriteArrayList<>();
-
-  @BeforeEach
-  void startServer() {
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    server.init();
-    client = server.createClient();
-  }
-
-  @AfterEach
-  void stopServer() {
-    client.close();
-    server.destroy();
-  }
 
   private PodStatusWatcher watcher(String appId) {
     return new PodStatusWatcher(() -> client, "default", () -> appId, 3, Duration.ofMillis(100), this::sink);
