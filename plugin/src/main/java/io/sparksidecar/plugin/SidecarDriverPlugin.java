@@ -111,12 +111,13 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         // record and decide in one step: Spark delivers messages on several RPC threads at once
         SidecarRegistry.Update<FailurePolicy.Action> u = registry.update(report, System.currentTimeMillis(), policy::decide);
         HealthReport previous = u.previous();
-        if (u.recorded() && (previous == null || previous.snapshot().state() != report.snapshot().state())) {
-          LOG.info("spark-sidecar: executor {} sidecar {}: {}", report.executorId(), report.snapshot().state(),
-              report.snapshot().reason());
+        HealthReport stored = u.stored(); // with the pod status merged in, on Kubernetes
+        if (u.recorded() && (previous == null || previous.snapshot().state() != stored.snapshot().state())) {
+          LOG.info("spark-sidecar: executor {} sidecar {}: {}", stored.executorId(), stored.snapshot().state(),
+              stored.snapshot().reason());
         }
         if (u.decision() != null) {
-          act(u.decision(), report);
+          act(u.decision(), stored);
         }
         return HealthReport.expectsReply(message) ? HealthReport.ACK : null; // send() must not be answered
       }

@@ -27,8 +27,12 @@ public final class SidecarRegistry {
   /** One executor's row. {@code stale} is derived from the report age. */
   public record Entry(HealthReport report, long receivedMillis, boolean stale) {}
 
-  /** What {@link #update} recorded: the previous report (null when new) and the decision about the new one. */
-  public record Update<A>(HealthReport previous, A decision, boolean recorded) {}
+  /**
+   * What {@link #update} recorded: the previous report (null when new), the decision about the new
+   * one, and the report as stored (with what the cluster manager observed merged in; the previous
+   * one when the new one was dropped).
+   */
+  public record Update<A>(HealthReport previous, A decision, boolean recorded, HealthReport stored) {}
 
   /** What {@link #observed} changed in one executor's row: the previous report (null when new), the merged one, the decision. */
   public record Observed<A>(HealthReport previous, HealthReport report, A decision) {}
@@ -67,18 +71,20 @@ public final class SidecarRegistry {
    */
   public <A> Update<A> update(HealthReport report, long nowMillis,
       java.util.function.BiFunction<HealthReport, HealthReport, A> decide) {
-    Object[] out = new Object[3];
+    Object[] out = new Object[4];
     rows.compute(report.executorId(), (id, row) -> {
       HealthReport previous = row == null ? null : row.report();
       if (previous != null && report.sentMillis() < previous.sentMillis()) {
         out[0] = previous;
         out[2] = Boolean.FALSE;
+        out[3] = previous;
         return row;
       }
       HealthReport merged = merge(report, observed.get(id));
       out[0] = previous;
       out[1] = decide.apply(previous, merged);
       out[2] = Boolean.TRUE;
+      out[3] = merged;
       return new Row(merged, nowMillis);
     });
     long last = lastEviction.get();
@@ -87,7 +93,7 @@ public final class SidecarRegistry {
     }
     @SuppressWarnings("unchecked")
     A decision = (A) out[1];
-    return new Update<>((HealthReport) out[0], decision, (Boolean) out[2]);
+    return new Update<>((HealthReport) out[0], decision, (Boolean) out[2], (HealthReport) out[3]);
   }
 
   /**
@@ -112,7 +118,8 @@ public final class SidecarRegistry {
         return row;
       }
       HealthReport base = previous != null ? previous : new HealthReport(id, o.source(), "kubernetes",
-          new Snapshot(State.STARTING, 0, -1, "", o.source(), nowMillis, false), 0, nowMillis);
+          new Snapshot(State.STARTING, 0, -1, "seen in the pod status only: the executor has not reported yet", o.source(),
+              nowMillis, false), 0, nowMillis);
       HealthReport merged = merge(base, o);
       if (previous != null && merged.snapshot().equals(previous.snapshot())) {
         return row;

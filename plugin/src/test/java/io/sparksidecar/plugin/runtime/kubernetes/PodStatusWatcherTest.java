@@ -153,6 +153,29 @@ class PodStatusWatcherTest {
   }
 
   @Test
+  void whileTheKubeletRestartsTheSidecarAnExecutorsReadyReportDoesNotHideItUntilThePodRunsAgain() {
+    pod("7", true, crashLooping(1));
+    PodStatusWatcher w = watcher("spark-0001");
+    w.pollOnce();
+    assertThat(rows().get("7").snapshot().reason()).contains("CrashLoopBackOff");
+    long now = System.currentTimeMillis();
+    Supervisor.Snapshot ready = new Supervisor.Snapshot(State.READY, 0, -1, "ready", "pods-exec-7/spark-sidecar", now, false);
+    SidecarRegistry.Update<FailurePolicy.Action> u = registry.update(new HealthReport("7", "10.0.0.7", "kubernetes", ready, 0,
+        now), now, policy::decide);
+    assertThat(u.stored().snapshot().state()).isEqualTo(State.RESTARTING);
+    assertThat(u.stored().snapshot().restarts()).isEqualTo(1);
+    // the kubelet got it running again: the executor's next report counts as it is
+    Pod p = client.pods().inNamespace("default").withName("pods-exec-7").get();
+    p.getStatus().setInitContainerStatuses(List.of(running(1, 1)));
+    client.pods().inNamespace("default").resource(p).updateStatus();
+    w.pollOnce();
+    u = registry.update(new HealthReport("7", "10.0.0.7", "kubernetes", ready, 0, now + 1), now + 1, policy::decide);
+    assertThat(u.stored().snapshot().state()).isEqualTo(State.READY);
+    assertThat(u.stored().snapshot().restarts()).isEqualTo(1);
+    assertThat(u.stored().snapshot().lastExitCode()).isEqualTo(1);
+  }
+
+  @Test
   void podsOfOtherApplicationsAndDeletedPodsAreIgnored() {
     pod("5", true, crashLooping(1), "spark.app.id", "spark-other");
     watcher("spark-0001").pollOnce();
