@@ -41,7 +41,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     this.executorId = executorId;
     this.settings = settings;
     this.runtime = runtime;
-    this.volumeDirs = new VolumeDirs(settings, appId, executorId, workDir);
+    this.volumeDirs = runtime.providesVolumes() ? VolumeDirs.mounted(settings) : new VolumeDirs(settings, appId, executorId, workDir);
     SidecarSpec spec = new SidecarSpec(appId, executorId, settings, volumeDirs.dirs(), workDir);
     Path first = settings.volumes().isEmpty() ? workDir : volumeDirs.dirs().get(settings.volumes().get(0));
     this.supervisor = new Supervisor(runtime, spec, Readiness.from(settings.readiness(), first),
@@ -171,7 +171,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
 
   /**
    * Closes the volumes (the agent sees the client leave), stops the sidecar, closes the runtime and
-   * deletes the volume directories: every step runs even when an earlier one throws; the first
+   * deletes the volume directories it created (never a pod's mounts): every step runs even when an earlier one throws; the first
    * failure is rethrown with the others suppressed.
    */
   @Override

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * Driver side. {@link #init} (driver start-up, main thread) validates every {@code spark.sidecar.*}
  * key and fails the application naming the bad key; the resolved entries reach executors through
  * the returned map. {@link #receive} (Spark's RPC thread, must not block) records health reports
- * and applies the failure policy on a separate thread. {@link #shutdown} logs the summary table.
+ * and applies the failure policy on a separate thread. On Kubernetes a daemon thread also reads the
+ * sidecar's container status from the executor pods at the health interval
+ * ({@link io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher}) and merges it into the
+ * registry. {@link #shutdown} stops that thread and logs the summary table.
  */
 public final class SidecarDriverPlugin implements DriverPlugin {
   private static final Logger LOG = LoggerFactory.getLogger(SidecarDriverPlugin.class);
@@ -30,6 +33,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   private SparkContext sc;
   private SidecarRegistry registry;
   private FailurePolicy policy;
+  private io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher pods;
 
   /** The status of every executor's sidecar in the running application (driver only). */
   public static String statusReport() {
@@ -79,6 +83,11 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         }
       }
     });
+    if (io.sparksidecar.plugin.runtime.kubernetes.KubernetesChecks.isKubernetes(sc.conf().get("spark.master", ""))) {
+      // Spark ignores the sidecar's container status in executor pods: read it at the health interval
+      pods = io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher.forSparkContext(sc, settings.maxRestarts(),
+          settings.healthInterval(), this::observed).start();
+    }
     LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
         settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());
     return conf; // the application id does not exist yet here; executors read it from their own conf
@@ -102,12 +111,13 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         // record and decide in one step: Spark delivers messages on several RPC threads at once
         SidecarRegistry.Update<FailurePolicy.Action> u = registry.update(report, System.currentTimeMillis(), policy::decide);
         HealthReport previous = u.previous();
-        if (u.recorded() && (previous == null || previous.snapshot().state() != report.snapshot().state())) {
-          LOG.info("spark-sidecar: executor {} sidecar {}: {}", report.executorId(), report.snapshot().state(),
-              report.snapshot().reason());
+        HealthReport stored = u.stored(); // with the pod status merged in, on Kubernetes
+        if (u.recorded() && (previous == null || previous.snapshot().state() != stored.snapshot().state())) {
+          LOG.info("spark-sidecar: executor {} sidecar {}: {}", stored.executorId(), stored.snapshot().state(),
+              stored.snapshot().reason());
         }
         if (u.decision() != null) {
-          act(u.decision(), report);
+          act(u.decision(), stored);
         }
         return HealthReport.expectsReply(message) ? HealthReport.ACK : null; // send() must not be answered
       }
@@ -116,6 +126,20 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     } catch (RuntimeException e) {
       LOG.error("spark-sidecar: failed to handle {}", message, e);
       return null;
+    }
+  }
+
+  /** The pod statuses of one poll (the pod-status thread): merged into the registry, failures acted on. */
+  void observed(java.util.List<io.sparksidecar.plugin.health.ObservedStatus> statuses) {
+    for (SidecarRegistry.Observed<FailurePolicy.Action> o : registry.observed(statuses, System.currentTimeMillis(),
+        policy::decide)) {
+      if (o.previous() == null || o.previous().snapshot().state() != o.report().snapshot().state()) {
+        LOG.info("spark-sidecar: executor {} sidecar {} (pod status): {}", o.report().executorId(),
+            o.report().snapshot().state(), o.report().snapshot().reason());
+      }
+      if (o.decision() != null) {
+        act(o.decision(), o.report());
+      }
     }
   }
 
@@ -157,6 +181,9 @@ public final class SidecarDriverPlugin implements DriverPlugin {
 
   @Override
   public void shutdown() {
+    if (pods != null) {
+      pods.close();
+    }
     try {
       if (registry != null) {
         LOG.info("spark-sidecar: sidecar status at application end:\n{}", registry.table(System.currentTimeMillis()));

@@ -16,14 +16,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * report older than the one recorded (sent earlier, delivered later) changes nothing. Executors
  * whose sidecar stopped, failed or fell silent long ago are evicted beyond {@code retainedDead}
  * (the oldest first), so a long application with executors coming and going keeps a bounded registry.
+ *
+ * <p>What the cluster manager observed of the sidecar containers ({@link #observed}, e.g. pod
+ * statuses on Kubernetes) is merged into every executor's row: its restarts count when higher, its
+ * exit code when the executor knows none, and a container that is not running makes the row
+ * RESTARTING (or FAILED when it will not run again), whatever the executor last said.
  */
 public final class SidecarRegistry {
 
   /** One executor's row. {@code stale} is derived from the report age. */
   public record Entry(HealthReport report, long receivedMillis, boolean stale) {}
 
-  /** What {@link #update} recorded: the previous report (null when new) and the decision about the new one. */
-  public record Update<A>(HealthReport previous, A decision, boolean recorded) {}
+  /**
+   * What {@link #update} recorded: the previous report (null when new), the decision about the new
+   * one, and the report as stored (with what the cluster manager observed merged in; the previous
+   * one when the new one was dropped).
+   */
+  public record Update<A>(HealthReport previous, A decision, boolean recorded, HealthReport stored) {}
+
+  /** What {@link #observed} changed in one executor's row: the previous report (null when new), the merged one, the decision. */
+  public record Observed<A>(HealthReport previous, HealthReport report, A decision) {}
 
   /** Dead executors kept for the status report, like Spark's UI (spark.ui.retainedDeadExecutors). */
   public static final int DEFAULT_RETAINED_DEAD = 100;
@@ -31,6 +43,7 @@ public final class SidecarRegistry {
   private record Row(HealthReport report, long receivedMillis) {}
 
   private final Map<String, Row> rows = new ConcurrentHashMap<>();
+  private volatile Map<String, ObservedStatus> observed = Map.of();
   private final long staleAfterMillis;
   private final int retainedDead;
   private final java.util.concurrent.atomic.AtomicLong lastEviction = new java.util.concurrent.atomic.AtomicLong();
@@ -58,18 +71,21 @@ public final class SidecarRegistry {
    */
   public <A> Update<A> update(HealthReport report, long nowMillis,
       java.util.function.BiFunction<HealthReport, HealthReport, A> decide) {
-    Object[] out = new Object[3];
+    Object[] out = new Object[4];
     rows.compute(report.executorId(), (id, row) -> {
       HealthReport previous = row == null ? null : row.report();
       if (previous != null && report.sentMillis() < previous.sentMillis()) {
         out[0] = previous;
         out[2] = Boolean.FALSE;
+        out[3] = previous;
         return row;
       }
+      HealthReport merged = merge(report, observed.get(id));
       out[0] = previous;
-      out[1] = decide.apply(previous, report);
+      out[1] = decide.apply(previous, merged);
       out[2] = Boolean.TRUE;
-      return new Row(report, nowMillis);
+      out[3] = merged;
+      return new Row(merged, nowMillis);
     });
     long last = lastEviction.get();
     if (nowMillis - last >= 1000 && lastEviction.compareAndSet(last, nowMillis)) {
@@ -77,7 +93,69 @@ public final class SidecarRegistry {
     }
     @SuppressWarnings("unchecked")
     A decision = (A) out[1];
-    return new Update<>((HealthReport) out[0], decision, (Boolean) out[2]);
+    return new Update<>((HealthReport) out[0], decision, (Boolean) out[2], (HealthReport) out[3]);
+  }
+
+  /**
+   * Replaces what the cluster manager observed (one entry per executor it still knows) and merges it
+   * into the rows at once, applying {@code decide(previous, merged)} per executor under its lock, as
+   * {@link #update} does. An executor with no row yet (its JVM never reported, e.g. kept from starting
+   * by a native sidecar that never got ready) gets one, on host {@code source}. A row's age is not
+   * refreshed by this: an executor that fell silent stays stale. Rows STOPPED are left as they are.
+   *
+   * @return the updates whose merged report differs from the previous one (state, restarts, exit code
+   *         or reason), in executor order
+   */
+  public <A> List<Observed<A>> observed(java.util.Collection<ObservedStatus> statuses, long nowMillis,
+      java.util.function.BiFunction<HealthReport, HealthReport, A> decide) {
+    Map<String, ObservedStatus> byId = new java.util.TreeMap<>();
+    statuses.forEach(o -> byId.put(o.executorId(), o));
+    observed = Map.copyOf(byId);
+    List<Observed<A>> out = new ArrayList<>();
+    byId.forEach((id, o) -> rows.compute(id, (key, row) -> {
+      HealthReport previous = row == null ? null : row.report();
+      if (previous != null && previous.snapshot().state() == State.STOPPED) {
+        return row;
+      }
+      HealthReport base = previous != null ? previous : new HealthReport(id, o.source(), "kubernetes",
+          new Snapshot(State.STARTING, 0, -1, "seen in the pod status only: the executor has not reported yet", o.source(),
+              nowMillis, false), 0, nowMillis);
+      HealthReport merged = merge(base, o);
+      if (previous != null && merged.snapshot().equals(previous.snapshot())) {
+        return row;
+      }
+      out.add(new Observed<>(previous, merged, decide.apply(previous, merged)));
+      return new Row(merged, row == null ? nowMillis : row.receivedMillis());
+    }));
+    return out;
+  }
+
+  /** {@code report} with what the cluster manager observed folded in (see the class comment). */
+  static HealthReport merge(HealthReport report, ObservedStatus o) {
+    Snapshot s = report.snapshot();
+    if (o == null || s.state() == State.STOPPED) {
+      return report;
+    }
+    int restarts = Math.max(s.restarts(), o.restarts());
+    int exit = s.lastExitCode() >= 0 ? s.lastExitCode() : o.lastExitCode();
+    State state = s.state();
+    String reason = s.reason();
+    boolean permanent = s.permanent();
+    long changed = s.changedMillis();
+    if (!o.running() && state != State.FAILED) {
+      State next = o.failed() ? State.FAILED : State.RESTARTING;
+      String why = "container " + o.source() + ": " + o.problem();
+      if (next != state || !reason.equals(why)) {
+        state = next;
+        reason = why;
+        changed = Math.max(changed, report.sentMillis());
+      }
+    }
+    if (restarts == s.restarts() && exit == s.lastExitCode() && state == s.state() && reason.equals(s.reason())) {
+      return report;
+    }
+    return new HealthReport(report.executorId(), report.host(), report.runtime(),
+        new Snapshot(state, restarts, exit, reason, s.instanceId(), changed, permanent), report.handoffs(), report.sentMillis());
   }
 
   /**

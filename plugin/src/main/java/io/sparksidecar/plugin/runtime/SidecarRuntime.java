@@ -6,11 +6,21 @@ package io.sparksidecar.plugin.runtime;
  */
 public interface SidecarRuntime extends AutoCloseable {
 
-  /** "docker" or "process". */
+  /** "docker", "process" or "kubernetes". */
   String name();
 
   /** Creates and starts an instance; throws {@code SidecarException} naming the image or command on failure. */
   SidecarInstance start(SidecarSpec spec);
+
+  /**
+   * True when the sidecar's shared volumes already exist where it runs and are mounted in the
+   * executor at {@code <mountBase>/<name>} (a Kubernetes pod's emptyDirs): the executor side then
+   * uses those paths and neither creates nor deletes them. False (docker, process): the executor
+   * side creates host directories per executor and hands them to {@link #start}.
+   */
+  default boolean providesVolumes() {
+    return false;
+  }
 
   @Override
   default void close() {}

@@ -40,11 +40,14 @@ public final class KubernetesChecks {
           + " add --conf " + FEATURE_STEPS + "=" + step + (steps.isBlank() ? "" : "," + steps.trim()));
     }
     String protocol = SidecarKeys.PROTOCOL.get(sparkConf);
-    if (!protocol.equals("none")) {
-      throw new SidecarException("invalid value '" + protocol + "' for " + SidecarKeys.PROTOCOL.name() + " on Kubernetes: the"
-          + " executor pods would get the sidecar and its agent, but the executor side of hand-offs over the pod's emptyDir"
-          + " volumes is not implemented yet (issue 9, next slice); use " + SidecarKeys.PROTOCOL.name() + "=none (a server"
-          + " sidecar) on Kubernetes for now");
+    if (protocol.equals("legacy")) {
+      // a legacy container exits after every hand-off: in a pod nothing starts it again at once (the
+      // kubelet restarts a native sidecar with crash back-off, 10 s doubling to 5 min; a regular
+      // container in Spark's restartPolicy=Never pods not at all)
+      throw new SidecarException("invalid value 'legacy' for " + SidecarKeys.PROTOCOL.name() + " on Kubernetes: a"
+          + " legacy-convention container exits after each hand-off, and in an executor pod the kubelet restarts it only"
+          + " with crash back-off (native sidecar) or never (regular container); use " + SidecarKeys.PROTOCOL.name()
+          + "=v1 (the image unchanged: with " + SidecarKeys.COMMAND.name() + " the sh agent is inlined) or none");
     }
     String mode = SidecarKeys.K8S_NATIVE_SIDECAR.get(sparkConf); // the value is checked; the decision (maybe an API call) waits for the first pod
     SidecarPodSpecs.resolve(sparkConf, networkTimeoutMs, !mode.equals("false"));

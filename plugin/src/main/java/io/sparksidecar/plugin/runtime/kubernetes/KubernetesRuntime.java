@@ -15,8 +15,10 @@ import java.util.Map;
  * there; {@link SidecarInstance#stop} does nothing. Used on an executor whose environment is the
  * one Spark sets in executor pods ({@code SPARK_EXECUTOR_POD_NAME}). Nothing here blocks.
  *
- * <p>First slice: the pod's status (restarts, exit codes) is not read yet, so the instance reports
- * running and its log tail is empty; failures show as failed readiness checks.
+ * <p>Hand-offs ({@code protocol=v1}) use the pod's emptyDir volumes where the executor container
+ * mounts them ({@link #providesVolumes}); readiness {@code agent} reads the agent's heartbeat there.
+ * The pod's status (restarts, exit codes) is read by the driver, not here ({@link PodStatusWatcher}),
+ * so the instance reports running and its log tail is empty; failures show as failed readiness checks.
  */
 public final class KubernetesRuntime implements SidecarRuntime {
   /** Set by Spark in every executor pod (BasicExecutorFeatureStep). */
@@ -31,6 +33,12 @@ public final class KubernetesRuntime implements SidecarRuntime {
   @Override
   public String name() {
     return "kubernetes";
+  }
+
+  /** The pod's emptyDir volumes, mounted by {@link SidecarFeatureStep} at {@code <mountBase>/<name>} in both containers. */
+  @Override
+  public boolean providesVolumes() {
+    return true;
   }
 
   /** Returns the observer of this pod's sidecar container; never starts anything. */

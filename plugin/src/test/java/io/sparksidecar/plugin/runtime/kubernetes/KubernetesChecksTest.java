@@ -83,10 +83,11 @@ class KubernetesChecksTest {
   }
 
   @Test
-  void handOffProtocolsAreRefusedUntilTheExecutorSideUsesThePodVolumes() {
-    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "v1", "spark.sidecar.command", "run.sh")))
-        .hasMessageContaining("spark.sidecar.protocol").hasMessageContaining("'v1'");
-    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "legacy"))).hasMessageContaining("'legacy'");
+  void v1HandOffsAreAcceptedAndLegacyIsRefusedWithTheReason() {
+    check(SparkPods.conf("spark.sidecar.protocol", "v1", "spark.sidecar.command", "run.sh"));
+    check(SparkPods.conf("spark.sidecar.protocol", "v1")); // the image's own entrypoint speaks v1
+    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "legacy"))).hasMessageContaining("'legacy'")
+        .hasMessageContaining("spark.sidecar.protocol").hasMessageContaining("back-off").hasMessageContaining("=v1");
   }
 
   @Test
