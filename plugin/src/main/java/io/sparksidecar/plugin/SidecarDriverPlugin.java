@@ -33,6 +33,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   private SparkContext sc;
   private SidecarRegistry registry;
   private FailurePolicy policy;
+  private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
   private io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher pods;
 
   /** The status of every executor's sidecar in the running application (driver only). */
@@ -159,6 +160,10 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         });
       }
       case FAIL_APPLICATION -> {
+        if (!failing.compareAndSet(false, true)) {
+          LOG.info("spark-sidecar: the sidecar of executor {} failed too: {}", id, reason); // the application already stops
+          return;
+        }
         LOG.error("spark-sidecar: failing the application: the sidecar of executor {} failed: {}", id, reason);
         System.err.println("spark-sidecar: failing the application: the sidecar of executor " + id + " failed: " + reason);
         background("fail-application", sc::stop);
