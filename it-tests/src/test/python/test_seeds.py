@@ -37,6 +37,9 @@ def test_four_executors_each_process_one_row_in_their_own_sidecar(spark_app) -> 
     assert len({r.executor for r in rows}) == 4, rows
     assert len({r.container for r in rows}) == 4, rows
     assert len(containers_of(app_id)) == 4
+    # the resource profile named in the Python config reached every container: 1 CPU, 3 GiB
+    limits = docker("inspect", "--format", "{{.HostConfig.NanoCpus}} {{.HostConfig.Memory}}", *containers_of(app_id))
+    assert set(limits.split("\n")) - {""} == {"%d %d" % (10 ** 9, 3 << 30)}, limits
     # the table is real parquet on disk
     location = spark.sql("DESCRIBE TABLE EXTENDED sidecar_parallel").filter("col_name = 'Location'").collect()[0][1]
     assert spark.read.parquet(location).count() == 4

@@ -11,11 +11,11 @@ import hashlib
 import os
 from typing import Dict, Iterable, Iterator, Tuple
 
-CONF: Dict[str, str] = {
-    "spark.sidecar.image": "spark-sidecar/dd-cli:1",
-    "spark.sidecar.runtime": "docker",
-    "spark.sidecar.protocol": "v1",
-}
+from sparksidecar.config import SidecarConfig, Volume
+
+SIDECAR = SidecarConfig(image="spark-sidecar/dd-cli", tag="1", runtime="docker", protocol="v1",
+                        volumes=[Volume("shared", "/opt/sidecar/shared-volumes/shared")])
+CONF: Dict[str, str] = SIDECAR.to_conf()
 
 
 def copy_through_sidecar(data: bytes) -> Tuple[bytes, str]:

@@ -12,14 +12,12 @@ from __future__ import annotations
 import urllib.request
 from typing import Dict, Iterable, Iterator, List, Tuple
 
-#: The spark.sidecar.* keys of this program.
-CONF: Dict[str, str] = {
-    "spark.sidecar.image": "spark-sidecar/hello-server:1",
-    "spark.sidecar.runtime": "docker",
-    "spark.sidecar.ports": "1234",
-    "spark.sidecar.readiness": "http",
-    "spark.sidecar.readiness.path": "/hello",
-}
+from sparksidecar.config import SidecarConfig
+
+#: The sidecar of this program; ``SIDECAR.apply(SparkSession.builder)`` or ``CONF`` (the keys).
+SIDECAR = SidecarConfig(image="spark-sidecar/hello-server", tag="1", runtime="docker", ports=[1234],
+                        readiness="http", extra={"readiness.path": "/hello"})
+CONF: Dict[str, str] = SIDECAR.to_conf()
 
 
 def hello(rows: Iterable[int]) -> Iterator[Tuple[str, str, str]]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, Iterator, List
 
-CONF: Dict[str, str] = {
-    "spark.sidecar.image": "spark-sidecar/dd-cli:1",
-    "spark.sidecar.runtime": "docker",
-    "spark.sidecar.protocol": "v1",
-}
+from sparksidecar.config import SidecarConfig
+
+#: Configured as the reference decorator reads: image, tag, volumes, resource profile.
+SIDECAR = SidecarConfig(image="spark-sidecar/dd-cli", tag="1", runtime="docker", protocol="v1",
+                        volumes=["shared"], resource_profile="SMALL_CPU_SMALL_MEMORY")
+CONF: Dict[str, str] = SIDECAR.to_conf()
 
 ROWS = ["apple,1", "banana,2", "cherry,3", "date,4"]
 

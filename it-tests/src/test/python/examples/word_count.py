@@ -13,11 +13,10 @@ import sys
 from operator import add
 from typing import Dict, Iterable, Iterator, List, Tuple
 
-CONF: Dict[str, str] = {
-    "spark.sidecar.image": "spark-sidecar/fruit-count:1",
-    "spark.sidecar.runtime": "docker",
-    "spark.sidecar.protocol": "v1",
-}
+from sparksidecar.config import SidecarConfig
+
+SIDECAR = SidecarConfig(image="spark-sidecar/fruit-count", tag="1", runtime="docker", protocol="v1")
+CONF: Dict[str, str] = SIDECAR.to_conf()
 
 
 def count_in_sidecar(lines: Iterable[str]) -> Iterator[Tuple[str, int]]:
