@@ -93,3 +93,18 @@ def test_without_the_plugin_a_task_is_told_which_conf_to_add(spark_app) -> None:
 
     [message] = spark.sparkContext.parallelize([0], 1).mapPartitions(probe).collect()
     assert "--conf spark.plugins=io.sparksidecar.plugin.SidecarPlugin" in message
+
+
+def test_map_in_pandas_and_a_python_udf_reach_the_executors_sidecar(spark_app) -> None:
+    import pandas_udfs
+
+    spark = spark_app("py-pandas-udfs", {**pandas_udfs.CONF, "spark.sql.execution.arrow.maxRecordsPerBatch": "500"})
+    rnd = random.Random(11)
+    fruits = ["apple", "banana", "Unknown", "cherry"]
+    df = spark.createDataFrame([(rnd.choice(fruits),) for _ in range(4_000)], "fruit string").repartition(4)
+    expected = {r.fruit: r["count"] for r in df.groupBy("fruit").count().collect() if r.fruit != "Unknown"}
+    # several Arrow batches per partition, each one hand-off; the sidecar drops Unknown
+    assert dict(pandas_udfs.counts_via_map_in_pandas(df)) == expected
+    small = df.limit(12).repartition(2).cache()
+    got = pandas_udfs.kept_via_udf(small)
+    assert sorted(got) == sorted((r.fruit, 0 if r.fruit == "Unknown" else 1) for r in small.collect())
