@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple, Union
 
 from .errors import HandoffError
-from .legacy import LegacyVolume
-from .volume import Handoff, Volume
+from .legacy import CLOSE_FLAG, DONE_FLAG, START_FLAG, LegacyVolume
+from .volume import Handoff, Volume, VolumeOptions
 
 __all__ = ["sidecar", "ExecutorSidecar", "SidecarInfo", "SidecarError", "find_discovery_file",
            "DISCOVERY_ENV", "RUN_DIR_ENV", "PLUGIN_CONF", "CWD_FILE"]
@@ -47,6 +47,7 @@ PLUGIN_CONF = "--conf spark.plugins=io.sparksidecar.plugin.SidecarPlugin"
 CWD_FILE = os.path.join(".spark-sidecar", "executor.json")
 
 _WAITING_STATES = ("STARTING", "RESTARTING")
+_LEGACY_FLAGS = (START_FLAG, DONE_FLAG, CLOSE_FLAG)
 _MAX_ANCESTORS = 64
 
 
@@ -188,11 +189,14 @@ class ExecutorSidecar:
         self._mtime = self._mtime_now()
         self._volumes: Dict[str, Union[Volume, LegacyVolume]] = {}
 
-    def _mtime_now(self) -> int:
+    def _mtime_now(self) -> Tuple[int, int, int]:
+        """What tells one version of the file from the next: the plugin replaces it by a rename (a new
+        inode), and two versions may share an mtime (timestamps move in clock ticks)."""
         try:
-            return os.stat(self._path).st_mtime_ns
+            st = os.stat(self._path)
         except OSError:
-            return -1
+            return (-1, -1, -1)
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     @property
     def path(self) -> str:
@@ -204,7 +208,7 @@ class ExecutorSidecar:
         m = self._mtime_now()
         with self._lock:
             if m != self._mtime:
-                if m < 0:
+                if m[0] < 0:
                     raise SidecarError("the sidecar discovery file %s is gone: its executor is stopping" % self._path)
                 self._info = SidecarInfo.read(self._path)
                 self._mtime = m
@@ -280,11 +284,40 @@ class ExecutorSidecar:
                 if info.agent_stale_after > 0:
                     opts["stale_after"] = info.agent_stale_after
                 if info.protocol == "legacy":
-                    raise SidecarError("protocol=legacy is not yet supported from Python tasks (the executor "
-                                       "recycles the container between legacy hand-offs); use the Java API")
-                v = Volume.open(info.volumes[name], **opts)
+                    v = LegacyVolume(info.volumes[name], VolumeOptions(group_writable=True,
+                                                                       extra_liveness=self._liveness),
+                                     cycle=self._await_fresh_legacy_agent)
+                else:
+                    v = Volume.open(info.volumes[name], **opts)
                 self._volumes[name] = v
         return v
+
+    def _await_fresh_legacy_agent(self, root: str) -> None:
+        """Legacy cycle (runs holding the volume's turn): a legacy container serves one hand-off and
+        exits; the executor's supervisor then replaces it and clears the flags. Waits, bounded by the
+        readiness timeout, until no flag of the previous hand-off is left and its replacement is
+        ready (a new instance id in the discovery file)."""
+        info = self.info()
+        deadline = time.monotonic() + info.ready_timeout
+        delay = 0.005
+        spent: Optional[str] = None  # the instance that served the previous hand-off, once seen
+        while True:
+            left = [f for f in _LEGACY_FLAGS if os.path.lexists(os.path.join(root, f))]
+            info = self.info()
+            problem = info.problem()
+            if problem is not None:
+                raise SidecarError(problem)
+            if left and spent is None:
+                spent = info.instance_id
+            if not left and info.state not in _WAITING_STATES and info.instance_id != spent:
+                return  # the replacement is started and readiness-checked
+            if time.monotonic() > deadline:
+                raise SidecarError("the legacy sidecar of executor %s was not replaced within %d ms after its last "
+                                   "hand-off (%s still in %s; state %s: %s)"
+                                   % (info.executor_id, int(info.ready_timeout * 1000), ", ".join(left) or "no flag",
+                                      root, info.state, info.reason or "-"))
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     def new_handoff(self, volume: Optional[str] = None) -> Handoff:
         """A new hand-off on ``volume`` (default: the first); waits (bounded by the readiness timeout)

@@ -33,7 +33,8 @@ def clear_flags(root: str) -> None:
 class LegacyVolume:
     """A volume speaking the legacy flag convention, with the API of :class:`~sparksidecar.Volume`.
     Hand-offs are serialised: :meth:`new_handoff` waits its turn (threads of this process via a
-    lock, other processes via ``flock`` on a hidden lock file in the volume root)."""
+    lock, other processes via a POSIX ``fcntl`` lock on ``.sidecar-legacy.lock`` in the volume root, the
+    lock Java clients take too)."""
 
     def __init__(self, root: str, options: VolumeOptions,
                  cycle: Callable[[str], None] = clear_flags) -> None:
@@ -74,7 +75,9 @@ class LegacyVolume:
         try:
             if fcntl is not None:
                 lock_fd = os.open(os.path.join(self._root, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o666)
-                fcntl.flock(lock_fd, fcntl.LOCK_EX)
+                # a POSIX record lock (fcntl), the kind Java's FileChannel.lock takes: flock(2) locks
+                # would not exclude a Java client on the same volume
+                fcntl.lockf(lock_fd, fcntl.LOCK_EX)
             self._cycle(self._root)
         except BaseException as e:
             if lock_fd >= 0:
@@ -87,7 +90,7 @@ class LegacyVolume:
 
         def release() -> None:
             if lock_fd >= 0:
-                os.close(lock_fd)  # drops the flock
+                os.close(lock_fd)  # drops the lock
             self._turn.release()
         return LegacyHandoff(request_id, self._root, self._options, release)
 

@@ -108,3 +108,17 @@ def test_map_in_pandas_and_a_python_udf_reach_the_executors_sidecar(spark_app) -
     small = df.limit(12).repartition(2).cache()
     got = pandas_udfs.kept_via_udf(small)
     assert sorted(got) == sorted((r.fruit, 0 if r.fruit == "Unknown" else 1) for r in small.collect())
+
+
+def test_an_unchanged_legacy_flag_image_serves_python_tasks_one_container_per_handoff(spark_app) -> None:
+    import legacy_image
+
+    # one executor with 2 cores: two Python workers share its one legacy volume at the same time
+    spark = spark_app("py-legacy", legacy_image.CONF, master="local-cluster[1,2,1024]")
+    rows = ["row-%d,%d" % (i, i) for i in range(6)]
+    got = legacy_image.run(spark, rows, partitions=3)
+    assert [(r, out, logged) for r, out, logged, _ in got] == [(r, r, True) for r in rows]
+    # a fresh container for every hand-off (the image exits after each), and no restart counted
+    assert len({instance for *_, instance in got}) == len(rows), got
+    registry = spark.sparkContext._jvm.io.sparksidecar.plugin.SidecarDriverPlugin.registry()
+    assert registry.totalRestarts() == 0

@@ -48,6 +48,19 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
         new RestartPolicy(settings.maxRestarts(), settings.restartBackoff(), settings.restartWindow()), settings.readiness().timeout(),
         settings.stopTimeout(), Duration.ofMillis(500), listener).oneShot(settings.protocol().equals("legacy"))
         .startupTimeout(settings.startupTimeout());
+    if (settings.protocol().equals("legacy")) {
+      // a spent legacy container is replaced at once, flags cleared, so that a client that cannot
+      // recycle it (a Python worker) just waits until the flags are gone
+      this.supervisor.recycleWhenSpent(() -> {
+        for (Path dir : volumeDirs.dirs().values()) {
+          try {
+            LegacyVolume.CLEAR_FLAGS.beforeHandoff(dir);
+          } catch (java.io.IOException e) {
+            throw new SidecarException("cannot clear legacy flags in " + dir, e);
+          }
+        }
+      });
+    }
   }
 
   /** Opens the hand-off volumes (their client heartbeat must exist before the agent looks), then starts. Blocks. */

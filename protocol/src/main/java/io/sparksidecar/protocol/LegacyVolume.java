@@ -67,10 +67,31 @@ public final class LegacyVolume implements Volume {
       Thread.currentThread().interrupt();
       throw new HandoffException("interrupted while waiting for the legacy volume " + root, e);
     }
+    java.nio.channels.FileChannel lock = null;
     try {
+      // other processes on this volume (Python workers of the same executor) take the same lock
+      lock = java.nio.channels.FileChannel.open(root.resolve(Protocol.LEGACY_LOCK),
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+      lock.lock();
       cycle.beforeHandoff(root);
-      return new LegacyHandoff(requestId, root, options, watcher, turn::release);
+      java.nio.channels.FileChannel held = lock;
+      return new LegacyHandoff(requestId, root, options, watcher, () -> {
+        try {
+          held.close(); // drops the lock
+        } catch (IOException ignored) {
+          // closing a lock file cannot lose data
+        } finally {
+          turn.release();
+        }
+      });
     } catch (IOException | RuntimeException e) {
+      if (lock != null) {
+        try {
+          lock.close();
+        } catch (IOException ignored) {
+          // as above
+        }
+      }
       turn.release();
       throw new HandoffException("request " + requestId + ": cannot prepare legacy volume " + root + ": " + e.getMessage(),
           requestId, HandoffException.NO_EXIT_CODE, "", e);

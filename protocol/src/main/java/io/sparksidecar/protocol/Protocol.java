@@ -15,6 +15,8 @@ public record Protocol(Path root) {
   public static final String DONE_FLAG = "done_flag";
   public static final String CLOSE_FLAG = "close_flag";
   public static final String LEGACY_LOG = "logfile";
+  /** Legacy mode: the file clients {@code flock} to take their turn across processes (§8). */
+  public static final String LEGACY_LOCK = ".sidecar-legacy.lock";
 
   /**
    * Mode 2770 (rwxrws---): the umask keeps mkdir from granting group write, so the client sets it

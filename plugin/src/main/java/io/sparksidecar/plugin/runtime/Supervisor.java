@@ -45,6 +45,7 @@ public final class Supervisor implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean oneShot;
   private volatile boolean spent;
+  private volatile Runnable recycleHook;
   private volatile Thread thread;
   private final java.util.Deque<Long> restartTimes = new java.util.ArrayDeque<>(); // guarded by itself
   private final Object adoptLock = new Object();
@@ -114,6 +115,17 @@ public final class Supervisor implements AutoCloseable {
    */
   public Supervisor oneShot(boolean value) {
     this.oneShot = value;
+    return this;
+  }
+
+  /**
+   * One-shot sidecars only: as soon as an instance is spent, the watch thread replaces it with a
+   * fresh one (running {@code beforeStart} in between), so that clients that cannot call
+   * {@link #recycle} themselves (Python workers, other processes) find a ready instance by just
+   * waiting. A failed replacement counts as a crash (restart policy).
+   */
+  public Supervisor recycleWhenSpent(Runnable beforeStart) {
+    this.recycleHook = beforeStart;
     return this;
   }
 
@@ -237,7 +249,9 @@ public final class Supervisor implements AutoCloseable {
         continue;
       }
       if (!status.running() && oneShot && status.exitCode() == 0) {
-        spent = true; // a one-shot instance finished its hand-off; recycle() starts the next
+        if (!spendAndMaybeRecycle(current)) {
+          return;
+        }
         continue;
       }
       if (!status.running()) {
@@ -258,6 +272,32 @@ public final class Supervisor implements AutoCloseable {
       } else if ("healthy".equals(status.health()) && snapshot.state() == State.UNHEALTHY) {
         set(State.READY, snapshot.restarts(), snapshot.lastExitCode(), "healthy again");
       }
+    }
+  }
+
+  /**
+   * A one-shot instance finished its hand-off: marks it spent (unless recycle() replaced it
+   * meanwhile) and, with {@link #recycleWhenSpent}, starts the next. False when the sidecar then
+   * failed for good.
+   */
+  private synchronized boolean spendAndMaybeRecycle(SidecarInstance current) {
+    if (closed || instance != current) {
+      return true; // recycled (or closed) meanwhile: that exit was ours
+    }
+    spent = true;
+    Runnable hook = recycleHook;
+    if (hook == null) {
+      return true; // recycle() starts the next, called by the client
+    }
+    try {
+      recycle(Duration.ZERO, hook);
+      return true;
+    } catch (SidecarException e) {
+      if (closed) {
+        return false;
+      }
+      spent = false;
+      return restartUntilReady(what + ": the next one-shot instance did not start: " + e.getMessage(), e);
     }
   }
 

@@ -54,9 +54,20 @@ final class FakeRuntime implements SidecarRuntime {
       return id;
     }
 
+    /** How long status() takes (an engine that answers slowly), to widen race windows. */
+    volatile long statusDelayMillis;
+
     @Override
     public InstanceStatus status() {
-      return status;
+      InstanceStatus s = status;
+      if (statusDelayMillis > 0) {
+        try {
+          Thread.sleep(statusDelayMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return s;
     }
 
     @Override

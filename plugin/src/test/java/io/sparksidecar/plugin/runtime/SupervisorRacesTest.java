@@ -58,6 +58,60 @@ class SupervisorRacesTest {
   }
 
   @Test
+  void aSpentOneShotInstanceIsReplacedAtOnceWhenAskedWithoutARestart() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger cleared = new java.util.concurrent.atomic.AtomicInteger();
+    supervisor(new RestartPolicy(0, Duration.ofMillis(10)), seen::add).oneShot(true)
+        .recycleWhenSpent(cleared::incrementAndGet).start();
+    for (int i = 0; i < 3; i++) {
+      runtime.started.get(i).crash(0); // a legacy image: one hand-off, then exit 0
+      long deadline = System.currentTimeMillis() + 5000;
+      while (runtime.started.size() < i + 2) {
+        assertThat(System.currentTimeMillis()).as("replacement %d started", i + 1).isLessThan(deadline);
+        Thread.sleep(5);
+      }
+    }
+    Thread.sleep(100);
+    assertThat(cleared.get()).as("flags cleared before each replacement").isEqualTo(3);
+    assertThat(runtime.started).as("the first instance and three replacements").hasSize(4);
+    assertThat(runtime.started.subList(0, 3)).allMatch(i -> i.stopped);
+    assertThat(supervisor.snapshot().restarts()).isZero();
+    assertThat(supervisor.snapshot().state()).isEqualTo(State.READY);
+    assertThat(supervisor.snapshot().instanceId()).isEqualTo(runtime.started.get(3).id);
+  }
+
+  @Test
+  void aReplacementThatDoesNotStartCountsAsACrash() throws Exception {
+    supervisor(new RestartPolicy(0, Duration.ofMillis(10)), seen::add).oneShot(true).recycleWhenSpent(() -> {}).start();
+    runtime.then(new FakeRuntime.FakeInstance().notReady());
+    runtime.started.get(0).crash(0);
+    long deadline = System.currentTimeMillis() + 5000;
+    while (supervisor.snapshot().state() != State.FAILED) {
+      assertThat(System.currentTimeMillis()).as("states %s", seen.stream().map(Snapshot::state).toList()).isLessThan(deadline);
+      Thread.sleep(5);
+    }
+    assertThat(supervisor.snapshot().reason()).contains("the next one-shot instance did not start");
+  }
+
+  @Test
+  void aClientRecycleAndTheWatchThreadNeverReplaceTheFreshInstance() throws Exception {
+    supervisor(new RestartPolicy(0, Duration.ofMillis(10)), seen::add).oneShot(true).recycleWhenSpent(() -> {}).start();
+    for (int i = 0; i < 5; i++) {
+      FakeRuntime.FakeInstance spentOne = runtime.started.get(runtime.started.size() - 1);
+      spentOne.statusDelayMillis = 150; // the watch thread reads "exited 0" slowly...
+      spentOne.crash(0);
+      Thread.sleep(40); // ...and is inside that read now
+      supervisor.recycle(Duration.ofSeconds(1), () -> {}); // the Java client's own cycle replaces it meanwhile
+      int count = runtime.started.size();
+      FakeRuntime.FakeInstance fresh = runtime.started.get(count - 1);
+      Thread.sleep(300); // the late watch thread must not take the fresh instance for spent
+      assertThat(fresh.stopped).as("round %d: the fresh instance still runs", i).isFalse();
+      assertThat(runtime.started).as("round %d: nothing replaced the fresh instance", i).hasSize(count);
+      assertThat(supervisor.snapshot().instanceId()).isEqualTo(fresh.id);
+    }
+    assertThat(supervisor.snapshot().restarts()).isZero();
+  }
+
+  @Test
   void closeDuringARestartBackoffStartsNoNewInstance() throws Exception {
     supervisor(new RestartPolicy(3, Duration.ofMillis(500)), seen::add).start();
     runtime.started.get(0).crash(3);
