@@ -185,21 +185,60 @@ final class SimulatedKubelet implements AutoCloseable {
     exec(cmd, 30);
   }
 
+  /** Polls the sidecar's startup probe as a kubelet does: exec in the container, HTTP GET or TCP connect on the pod IP. */
   private void awaitStartupProbe(Running r) throws Exception {
-    if (r.sidecar.getStartupProbe() == null || r.sidecar.getStartupProbe().getExec() == null) {
+    io.fabric8.kubernetes.api.model.Probe probe = r.sidecar.getStartupProbe();
+    if (probe == null) {
       return;
     }
-    List<String> probe = new ArrayList<>(List.of("docker", "exec", r.container + "-" + r.restarts));
-    probe.addAll(r.sidecar.getStartupProbe().getExec().getCommand());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
-      Process p = new ProcessBuilder(probe).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+      if (passes(r, probe)) {
         return;
       }
       Thread.sleep(200);
     }
     throw new IllegalStateException("startup probe of " + r.pod + " never passed");
+  }
+
+  private boolean passes(Running r, io.fabric8.kubernetes.api.model.Probe probe) throws Exception {
+    if (probe.getExec() != null) {
+      List<String> cmd = new ArrayList<>(List.of("docker", "exec", r.container + "-" + r.restarts));
+      cmd.addAll(probe.getExec().getCommand());
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+    if (probe.getHttpGet() != null) {
+      int port = probe.getHttpGet().getPort().getIntVal();
+      try {
+        java.net.HttpURLConnection c = (java.net.HttpURLConnection)
+            java.net.URI.create("http://127.0.0.1:" + port + probe.getHttpGet().getPath()).toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(1000);
+        int code = c.getResponseCode();
+        c.disconnect();
+        return code >= 200 && code < 400; // a kubelet's success range
+      } catch (IOException notYet) {
+        return false;
+      }
+    }
+    if (probe.getTcpSocket() != null) {
+      try (java.net.Socket socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", probe.getTcpSocket().getPort().getIntVal()), 1000);
+        return true;
+      } catch (IOException notYet) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** How many sidecar containers this kubelet runs now (for "nothing left" checks). */
+  int runningSidecars() throws Exception {
+    Process p = new ProcessBuilder("docker", "ps", "-q", "--filter", "label=simulated-kubelet").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes()).trim();
+    p.waitFor(10, TimeUnit.SECONDS);
+    return out.isEmpty() ? 0 : out.split("\\s+").length;
   }
 
   /** Restarts an exited sidecar (restartPolicy Always), counting it, as a kubelet does. */

@@ -37,37 +37,55 @@ class SimulatedKubeletIT {
   @TempDir
   Path node;
 
+  private KubernetesMockServer server;
+
+  @org.junit.jupiter.api.BeforeEach
+  void apiServer() throws Exception {
+    Process inspect = new ProcessBuilder("docker", "image", "inspect", "spark-sidecar/busybox:1", "spark-sidecar/hello-server:1")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    org.junit.jupiter.api.Assumptions.assumeTrue(inspect.waitFor(20, TimeUnit.SECONDS) && inspect.exitValue() == 0,
+        "needs a Docker engine with spark-sidecar/busybox:1 and hello-server:1 (images/build.sh)");
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), SimulatedKubelet.apiServer(), false);
+    server.init(InetAddress.getByName("127.0.0.1"), 0);
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopApiServer() {
+    if (server != null) {
+      server.destroy();
+    }
+  }
+
+  /** What every scenario shares: Spark's k8s scheduler against the mock API server, our feature step, the sidecar's user. */
+  private SparkConf conf(String app, int executors) {
+    return new SparkConf().setAppName(app)
+        .setMaster("k8s://http://127.0.0.1:" + server.getPort())
+        .set("spark.kubernetes.namespace", "default")
+        .set("spark.kubernetes.container.image", "apache/spark:simulated")
+        .set("spark.kubernetes.executor.podNamePrefix", "simk")
+        .set("spark.executor.instances", String.valueOf(executors))
+        .set("spark.scheduler.minRegisteredResourcesRatio", "1.0")
+        .set("spark.scheduler.maxRegisteredResourcesWaitingTime", "120s")
+        .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
+        .set("spark.ui.enabled", "false")
+        .set("spark.local.dir", node.resolve("spark-local").toString())
+        .set("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin")
+        .set(KubernetesChecks.FEATURE_STEPS, SidecarFeatureStep.class.getName())
+        .set("spark.sidecar.user", "5001")
+        .set("spark.sidecar.kubernetes.nativeSidecar", "true")
+        .set("spark.sidecar.volumes.mountBase", node.resolve("volumes").toString())
+        .set("spark.sidecar.health.interval", "500ms");
+  }
+
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void handOffsThroughThePodsVolumeAndKubeletRestartsInTheRegistry() throws Exception {
-    Process inspect = new ProcessBuilder("docker", "image", "inspect", "spark-sidecar/busybox:1").redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    org.junit.jupiter.api.Assumptions.assumeTrue(inspect.waitFor(20, TimeUnit.SECONDS) && inspect.exitValue() == 0,
-        "needs a Docker engine with spark-sidecar/busybox:1 (images/build.sh)");
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        SimulatedKubelet.apiServer(), false);
-    server.init(InetAddress.getByName("127.0.0.1"), 0);
     try (KubernetesClient client = server.createClient();
          SimulatedKubelet kubelet = new SimulatedKubelet(client, "default", node).start()) {
-      SparkConf conf = new SparkConf().setAppName("simulated-kubelet")
-          .setMaster("k8s://http://127.0.0.1:" + server.getPort())
-          .set("spark.kubernetes.namespace", "default")
-          .set("spark.kubernetes.container.image", "apache/spark:simulated")
-          .set("spark.kubernetes.executor.podNamePrefix", "simk")
-          .set("spark.executor.instances", "1")
-          .set("spark.scheduler.minRegisteredResourcesRatio", "0")
-          .set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-          .set("spark.ui.enabled", "false")
-          .set("spark.local.dir", node.resolve("spark-local").toString())
-          .set("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin")
-          .set(KubernetesChecks.FEATURE_STEPS, SidecarFeatureStep.class.getName())
+      SparkConf conf = conf("simulated-kubelet", 1)
           .set("spark.sidecar.image", "spark-sidecar/busybox:1")
-          .set("spark.sidecar.user", "5001")
-          .set("spark.sidecar.kubernetes.nativeSidecar", "true")
           .set("spark.sidecar.protocol", "v1")
-          .set("spark.sidecar.command", "sh -c 'tr a-z A-Z < \"$SIDECAR_IN/in\" > \"$SIDECAR_OUT/out\"'")
-          .set("spark.sidecar.volumes.mountBase", node.resolve("volumes").toString())
-          .set("spark.sidecar.health.interval", "500ms");
+          .set("spark.sidecar.command", "sh -c 'tr a-z A-Z < \"$SIDECAR_IN/in\" > \"$SIDECAR_OUT/out\"'");
       try (JavaSparkContext sc = new JavaSparkContext(conf)) {
         long t0 = System.nanoTime();
         List<String> upper = sc.parallelize(List.of("apple", "pear", "fig"), 2).mapPartitions(it -> {
@@ -95,8 +113,91 @@ class SimulatedKubeletIT {
           }
         }).collect()).containsExactly("KIWI");
       }
-    } finally {
-      server.destroy();
+      awaitNoSidecars(kubelet);
+    }
+  }
+
+  /** Seed (a) in a pod: a server sidecar answering /hello on the pod's localhost, ready by an HTTP startup probe. */
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aServerSidecarAnswersHelloOnThePodsLocalhost() throws Exception {
+    try (KubernetesClient client = server.createClient();
+         SimulatedKubelet kubelet = new SimulatedKubelet(client, "default", node).start()) {
+      SparkConf conf = conf("simulated-kubelet-server", 1)
+          .set("spark.sidecar.image", "spark-sidecar/hello-server:1")
+          .set("spark.sidecar.ports", "1234")
+          .set("spark.sidecar.readiness", "http")
+          .set("spark.sidecar.readiness.path", "/hello");
+      try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+        io.fabric8.kubernetes.api.model.Pod pod = client.pods().inNamespace("default").withName("simk-exec-1").get();
+        io.fabric8.kubernetes.api.model.Probe probe = pod.getSpec().getInitContainers().stream()
+            .filter(c -> c.getName().equals(SidecarPodSpec.CONTAINER_NAME)).findFirst().orElseThrow().getStartupProbe();
+        assertThat(probe.getHttpGet().getPath()).isEqualTo("/hello");
+        assertThat(probe.getHttpGet().getPort().getIntVal()).isEqualTo(1234);
+        List<String> bodies = sc.parallelize(List.of(1, 2, 3), 3).map(i -> {
+          java.net.InetSocketAddress at = Sidecars.get().endpoint(1234);
+          java.net.HttpURLConnection c = (java.net.HttpURLConnection) java.net.URI.create(
+              "http://" + at.getHostString() + ":" + at.getPort() + "/hello").toURL().openConnection();
+          try (java.io.InputStream in = c.getInputStream()) {
+            return at.getPort() + " " + new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+          }
+        }).collect();
+        assertThat(bodies).as(kubelet.executorLog("simk-exec-1")).containsOnly("1234 Hello World").hasSize(3);
+        await(r -> r.snapshot().state() == State.READY && r.runtime().equals("kubernetes"), "READY on kubernetes");
+      }
+      awaitNoSidecars(kubelet);
+    }
+  }
+
+  /** Seed (c) in pods: rows spread over three executor pods, each through its own pod's sidecar (dd), one sidecar per pod. */
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void theParallelRunUsesOneSidecarPerExecutorPod() throws Exception {
+    try (KubernetesClient client = server.createClient();
+         SimulatedKubelet kubelet = new SimulatedKubelet(client, "default", node).start()) {
+      SparkConf conf = conf("simulated-kubelet-parallel", 3)
+          .set("spark.sidecar.image", "spark-sidecar/busybox:1")
+          .set("spark.sidecar.protocol", "v1")
+          .set("spark.sidecar.command", "sh -c 'dd if=\"$SIDECAR_IN/infile.csv\" of=\"$SIDECAR_OUT/outfile.csv\"'");
+      try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+        List<String> rows = List.of("apple,1", "banana,2", "cherry,3", "date,4", "elder,5", "fig,6");
+        List<String> out = sc.parallelize(rows, 6).map(row -> {
+          try (Handoff h = Sidecars.get().newHandoff()) {
+            h.writeInput("infile.csv", (row + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)).expectOutput("outfile.csv");
+            h.run(Duration.ofSeconds(60));
+            boolean ddLog = h.log().contains("records out");
+            return new String(h.readOutput("outfile.csv"), java.nio.charset.StandardCharsets.UTF_8).trim() + "|" + ddLog + "|"
+                + Sidecars.get().executorId();
+          }
+        }).collect();
+        assertThat(out.stream().map(o -> o.substring(0, o.indexOf('|'))).toList()).containsExactlyElementsOf(rows);
+        assertThat(out).allMatch(o -> o.contains("|true|"), "dd's log came back with every row");
+        assertThat(kubelet.runningSidecars()).as("one sidecar container per executor pod").isEqualTo(3);
+        java.util.Set<String> pods = new java.util.HashSet<>();
+        for (int i = 0; i < 200 && pods.size() < 3; i++) {
+          pods.clear();
+          for (SidecarRegistry.Entry e : SidecarDriverPlugin.registry().entries(System.currentTimeMillis())) {
+            if (e.report().snapshot().state() == State.READY && e.report().runtime().equals("kubernetes")) {
+              pods.add(e.report().executorId());
+            }
+          }
+          Thread.sleep(100);
+        }
+        assertThat(pods).as("three READY sidecars in the registry, one per executor").hasSize(3);
+        java.util.Set<String> served = new java.util.HashSet<>();
+        out.forEach(o -> served.add(o.substring(o.lastIndexOf('|') + 1)));
+        assertThat(pods).containsAll(served);
+      }
+      awaitNoSidecars(kubelet);
+    }
+  }
+
+  /** Spark deletes its executor pods when the application stops: the kubelet then removes their sidecars too. */
+  private static void awaitNoSidecars(SimulatedKubelet kubelet) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (kubelet.runningSidecars() > 0) {
+      assertThat(System.nanoTime()).as("sidecar containers still running 30 s after the application stopped").isLessThan(deadline);
+      Thread.sleep(200);
     }
   }
 
