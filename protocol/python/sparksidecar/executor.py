@@ -309,8 +309,11 @@ class ExecutorSidecar:
                 raise SidecarError(problem)
             if left and spent is None:
                 spent = info.instance_id
-            if not left and info.state not in _WAITING_STATES and info.instance_id != spent:
-                return  # the replacement is started and readiness-checked
+            # docker/process: the executor replaced the spent container (a new instance id, started and
+            # readiness-checked); Kubernetes: the pod's legacy loop runs the image again in place
+            if not left and info.state not in _WAITING_STATES and (info.instance_id != spent
+                                                                   or info.runtime == "kubernetes"):
+                return
             if time.monotonic() > deadline:
                 raise SidecarError("the legacy sidecar of executor %s was not replaced within %d ms after its last "
                                    "hand-off (%s still in %s; state %s: %s)"

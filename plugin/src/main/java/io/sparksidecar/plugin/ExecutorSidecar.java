@@ -84,7 +84,10 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
           return i != null && i.status().running() ? java.util.Optional.empty()
               : java.util.Optional.of("the legacy sidecar container is not running");
         };
-        LegacyVolume.Cycle cycle = root -> {
+        LegacyVolume.Cycle cycle = runtime.providesVolumes()
+            // in a pod the legacy loop runs the image again and clears the flags: wait for that
+            ? io.sparksidecar.plugin.runtime.kubernetes.LegacyLoop.awaitFlagsCleared(settings.readiness().timeout())
+            : root -> {
           if (Path.of(root.toString(), io.sparksidecar.protocol.Protocol.CLOSE_FLAG).toFile().exists()) {
             // one hand-off per container life: wait for the previous one to exit, clear the flags, start the next
             supervisor.recycle(settings.stopTimeout(), () -> {

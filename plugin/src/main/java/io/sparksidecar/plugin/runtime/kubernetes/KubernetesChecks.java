@@ -40,14 +40,14 @@ public final class KubernetesChecks {
           + " add --conf " + FEATURE_STEPS + "=" + step + (steps.isBlank() ? "" : "," + steps.trim()));
     }
     String protocol = SidecarKeys.PROTOCOL.get(sparkConf);
-    if (protocol.equals("legacy")) {
-      // a legacy container exits after every hand-off: in a pod nothing starts it again at once (the
-      // kubelet restarts a native sidecar with crash back-off, 10 s doubling to 5 min; a regular
-      // container in Spark's restartPolicy=Never pods not at all)
-      throw new SidecarException("invalid value 'legacy' for " + SidecarKeys.PROTOCOL.name() + " on Kubernetes: a"
-          + " legacy-convention container exits after each hand-off, and in an executor pod the kubelet restarts it only"
-          + " with crash back-off (native sidecar) or never (regular container); use " + SidecarKeys.PROTOCOL.name()
-          + "=v1 (the image unchanged: with " + SidecarKeys.COMMAND.name() + " the sh agent is inlined) or none");
+    if (protocol.equals("legacy") && SidecarKeys.COMMAND.get(sparkConf).isEmpty()) {
+      // a legacy container exits after every hand-off; in a pod the legacy loop runs the image's
+      // command again in place, and a pod spec cannot name "the image's entrypoint" without a
+      // registry to read it from: the user names it
+      throw new SidecarException(SidecarKeys.COMMAND.name() + " is required with " + SidecarKeys.PROTOCOL.name()
+          + "=legacy on Kubernetes: a legacy-convention image exits after each hand-off, so the pod runs its command in a"
+          + " loop, once per hand-off, and must know that command. Set it to the image's ENTRYPOINT and CMD, e.g. from"
+          + " docker image inspect -f '{{.Config.Entrypoint}} {{.Config.Cmd}}' <image>");
     }
     String mode = SidecarKeys.K8S_NATIVE_SIDECAR.get(sparkConf); // the value is checked; the decision (maybe an API call) waits for the first pod
     SidecarPodSpecs.resolve(sparkConf, networkTimeoutMs, !mode.equals("false"));

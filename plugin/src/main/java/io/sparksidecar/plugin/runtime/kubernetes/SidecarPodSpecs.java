@@ -28,7 +28,8 @@ final class SidecarPodSpecs {
   static final String BLOCK_MANAGER_PORT = "spark.blockManager.port";
   static final int DEFAULT_BLOCK_MANAGER_PORT = 7079;
   private static final String AGENT_RESOURCE = "/io/sparksidecar/protocol/agent/sidecar-agent.sh";
-  private static volatile String agentScript;
+  static final String LEGACY_LOOP_RESOURCE = "/io/sparksidecar/plugin/runtime/kubernetes/legacy-loop.sh";
+  private static final Map<String, String> SCRIPTS = new java.util.concurrent.ConcurrentHashMap<>();
 
   private SidecarPodSpecs() {}
 
@@ -114,8 +115,19 @@ final class SidecarPodSpecs {
     }
   }
 
-  /** The inlined sh agent for protocol v1 with a command (see the README: no registry, no image change), else empty. */
+  /**
+   * The container's command; the user's command line ({@code spark.sidecar.command}) becomes its
+   * arguments. Protocol v1 with a command: the inlined sh agent (see the README: no registry, no
+   * image change). Legacy (a command is then required): the legacy loop, which runs the image's
+   * command once per hand-off in place. Otherwise empty (the image's entrypoint).
+   */
   private static List<String> command(SidecarSettings s) {
+    if (s.protocol().equals("legacy")) {
+      List<String> loop = new ArrayList<>(List.of("/bin/sh", "-c", script(LEGACY_LOOP_RESOURCE), "sidecar-legacy-loop"));
+      s.volumes().forEach(name -> loop.add(s.mountBase() + "/" + name));
+      loop.add("--");
+      return List.copyOf(loop);
+    }
     if (!s.protocol().equals("v1") || s.command().isEmpty()) {
       return List.of();
     }
@@ -175,18 +187,20 @@ final class SidecarPodSpecs {
 
   /** The sh agent from the plugin jar (the protocol module ships it), read once. */
   static String agentScript() {
-    String script = agentScript;
-    if (script == null) {
-      try (InputStream in = SidecarPodSpecs.class.getResourceAsStream(AGENT_RESOURCE)) {
+    return script(AGENT_RESOURCE);
+  }
+
+  /** A script shipped in the plugin jar, read once. */
+  static String script(String resource) {
+    return SCRIPTS.computeIfAbsent(resource, r -> {
+      try (InputStream in = SidecarPodSpecs.class.getResourceAsStream(r)) {
         if (in == null) {
-          throw new SidecarException("sidecar-agent.sh is missing from the plugin jar (" + AGENT_RESOURCE + ")");
+          throw new SidecarException(r.substring(r.lastIndexOf('/') + 1) + " is missing from the plugin jar (" + r + ")");
         }
-        script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
       } catch (IOException e) {
-        throw new SidecarException("cannot read the sh agent " + AGENT_RESOURCE + " from the plugin jar", e);
+        throw new SidecarException("cannot read " + r + " from the plugin jar", e);
       }
-      agentScript = script;
-    }
-    return script;
+    });
   }
 }

@@ -83,11 +83,13 @@ class KubernetesChecksTest {
   }
 
   @Test
-  void v1HandOffsAreAcceptedAndLegacyIsRefusedWithTheReason() {
+  void v1HandOffsAreAcceptedAndLegacyNeedsTheImagesCommand() {
     check(SparkPods.conf("spark.sidecar.protocol", "v1", "spark.sidecar.command", "run.sh"));
     check(SparkPods.conf("spark.sidecar.protocol", "v1")); // the image's own entrypoint speaks v1
-    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "legacy"))).hasMessageContaining("'legacy'")
-        .hasMessageContaining("spark.sidecar.protocol").hasMessageContaining("back-off").hasMessageContaining("=v1");
+    check(SparkPods.conf("spark.sidecar.protocol", "legacy", "spark.sidecar.command", "/bin/sh /opt/sidecar/entrypoint.sh"));
+    assertThatThrownBy(() -> check(SparkPods.conf("spark.sidecar.protocol", "legacy")))
+        .hasMessageContaining("spark.sidecar.command is required with spark.sidecar.protocol=legacy on Kubernetes")
+        .hasMessageContaining("docker image inspect");
   }
 
   @Test
