@@ -87,7 +87,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     if (io.sparksidecar.plugin.runtime.kubernetes.KubernetesChecks.isKubernetes(sc.conf().get("spark.master", ""))) {
       // Spark ignores the sidecar's container status in executor pods: read it at the health interval
       pods = io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher.forSparkContext(sc, settings.maxRestarts(),
-          settings.healthInterval(), this::observed).start();
+          settings.healthInterval(), this::observed).restartWindow(settings.restartWindow()).start();
     }
     LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
         settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());

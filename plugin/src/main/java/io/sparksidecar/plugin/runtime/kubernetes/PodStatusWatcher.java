@@ -60,6 +60,7 @@ public final class PodStatusWatcher implements AutoCloseable {
   private volatile Thread thread;
   private volatile boolean closed;
   private String lastError = "";
+  private volatile KubeletRestarts restarts = new KubeletRestarts(Duration.ofDays(36_500)); // the pod's life, until a window is set
 
   PodStatusWatcher(Supplier<KubernetesClient> clients, String namespace, Supplier<String> appId, int maxRestarts,
       Duration interval, Consumer<List<ObservedStatus>> sink) {
@@ -91,6 +92,12 @@ public final class PodStatusWatcher implements AutoCloseable {
       return c;
     }, namespace, sc::applicationId, maxRestarts, interval, sink);
     return self[0];
+  }
+
+  /** Counts only kubelet restarts within {@code window} toward maxRestarts ({@code spark.sidecar.restart.window}); returns this. */
+  public PodStatusWatcher restartWindow(Duration window) {
+    this.restarts = new KubeletRestarts(window);
+    return this;
   }
 
   /** Starts the daemon thread; returns this. */
@@ -136,12 +143,19 @@ public final class PodStatusWatcher implements AutoCloseable {
     List<Pod> pods = c.pods().inNamespace(namespace).withLabel(APP_LABEL, app).withLabel(ROLE_LABEL, "executor").list()
         .getItems();
     List<ObservedStatus> out = new ArrayList<>();
+    KubeletRestarts window = restarts;
+    long now = System.currentTimeMillis();
+    java.util.Set<String> listed = new java.util.HashSet<>();
     for (Pod pod : pods) {
-      ObservedStatus o = observe(pod, maxRestarts);
+      if (pod.getMetadata() != null) {
+        listed.add(pod.getMetadata().getName());
+      }
+      ObservedStatus o = observe(pod, maxRestarts, window, now);
       if (o != null) {
         out.add(o);
       }
     }
+    window.retain(listed);
     sink.accept(out);
   }
 
@@ -151,6 +165,11 @@ public final class PodStatusWatcher implements AutoCloseable {
    * Spark's listener reports that).
    */
   static ObservedStatus observe(Pod pod, int maxRestarts) {
+    return observe(pod, maxRestarts, null, 0);
+  }
+
+  /** As {@link #observe(Pod, int)}, counting toward maxRestarts only the restarts within {@code window} (null: the pod's life). */
+  static ObservedStatus observe(Pod pod, int maxRestarts, KubeletRestarts window, long nowMillis) {
     Map<String, String> labels = pod.getMetadata() == null ? null : pod.getMetadata().getLabels();
     String executorId = labels == null ? null : labels.get(EXECUTOR_LABEL);
     PodStatus status = pod.getStatus();
@@ -185,10 +204,12 @@ public final class PodStatusWatcher implements AutoCloseable {
       problem = "waiting: " + w.getReason() + (w.getMessage() == null ? "" : " (" + w.getMessage() + ")")
           + (last == null ? "" : "; last " + describe(last));
     }
-    if (!problem.isEmpty() && !failed && restarts > maxRestarts) {
+    int counted = window == null ? restarts : window.recent(pod.getMetadata().getName(), restarts, nowMillis);
+    if (!problem.isEmpty() && !failed && counted > maxRestarts) {
       failed = true;
-      problem += "; restarted " + restarts + " times by the kubelet, more than " + SidecarKeys.MAX_RESTARTS.name() + "="
-          + maxRestarts;
+      problem += "; restarted " + counted + " times by the kubelet" + (window == null ? ""
+          : " within " + window.window().toSeconds() + " s (" + SidecarKeys.RESTART_WINDOW.name() + ")")
+          + ", more than " + SidecarKeys.MAX_RESTARTS.name() + "=" + maxRestarts;
     }
     return new ObservedStatus(executorId, name, restarts, exit, problem, failed);
   }
