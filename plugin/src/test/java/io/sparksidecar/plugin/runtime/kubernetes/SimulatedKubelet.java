@@ -75,6 +75,8 @@ final class SimulatedKubelet implements AutoCloseable {
     };
   }
 
+  private final List<Path> extraRoots = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** Runs pods whose host paths lie under {@code root}. */
   SimulatedKubelet(KubernetesClient client, String namespace, Path root) {
     this.client = client;
@@ -82,6 +84,19 @@ final class SimulatedKubelet implements AutoCloseable {
     this.root = root;
     this.thread = new Thread(this::loop, "simulated-kubelet");
     this.thread.setDaemon(true);
+  }
+
+  /**
+   * Also allows emptyDir mounts under {@code dir} (for images with a fixed volume path, such as the
+   * unchanged legacy test image); the caller owns {@code dir} and removes it.
+   */
+  SimulatedKubelet allowing(Path dir) {
+    extraRoots.add(dir);
+    return this;
+  }
+
+  private boolean allowed(Path dir) {
+    return dir.startsWith(root) || extraRoots.stream().anyMatch(dir::startsWith);
   }
 
   SimulatedKubelet start() {
@@ -133,7 +148,7 @@ final class SimulatedKubelet implements AutoCloseable {
       boolean emptyDir = pod.getSpec().getVolumes().stream().anyMatch(v -> v.getName().equals(m.getName()) && v.getEmptyDir() != null);
       if (emptyDir) {
         Path dir = Path.of(m.getMountPath());
-        if (!dir.startsWith(root)) {
+        if (!allowed(dir)) {
           throw new IllegalStateException("emptyDir mount " + dir + " is outside the simulated node's root " + root);
         }
         Files.createDirectories(dir);
@@ -164,7 +179,7 @@ final class SimulatedKubelet implements AutoCloseable {
       cmd.addAll(List.of("--group-add", String.valueOf(r.fsGroup))); // a pod's fsGroup is a supplementary group of its containers
     }
     for (VolumeMount m : c.getVolumeMounts()) {
-      if (m.getMountPath().startsWith(root.toString())) {
+      if (allowed(Path.of(m.getMountPath()))) {
         cmd.addAll(List.of("-v", m.getMountPath() + ":" + m.getMountPath()));
       }
     }
@@ -258,6 +273,12 @@ final class SimulatedKubelet implements AutoCloseable {
       startSidecar(r);
       status(r.pod, "Running", r, true);
     }
+  }
+
+  /** How often this kubelet restarted the sidecar of {@code pod}. */
+  int restarts(String pod) {
+    Running r = pods.get(pod);
+    return r == null ? -1 : r.restarts;
   }
 
   /** Kills the sidecar of {@code pod} (SIGKILL, exit 137). */

@@ -41,10 +41,11 @@ class SimulatedKubeletIT {
 
   @org.junit.jupiter.api.BeforeEach
   void apiServer() throws Exception {
-    Process inspect = new ProcessBuilder("docker", "image", "inspect", "spark-sidecar/busybox:1", "spark-sidecar/hello-server:1")
+    Process inspect = new ProcessBuilder("docker", "image", "inspect", "spark-sidecar/busybox:1", "spark-sidecar/hello-server:1",
+        "spark-sidecar/legacy-flags:1")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     org.junit.jupiter.api.Assumptions.assumeTrue(inspect.waitFor(20, TimeUnit.SECONDS) && inspect.exitValue() == 0,
-        "needs a Docker engine with spark-sidecar/busybox:1 and hello-server:1 (images/build.sh)");
+        "needs a Docker engine with spark-sidecar/busybox:1, hello-server:1 and legacy-flags:1 (images/build.sh)");
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), SimulatedKubelet.apiServer(), false);
     server.init(InetAddress.getByName("127.0.0.1"), 0);
   }
@@ -189,6 +190,54 @@ class SimulatedKubeletIT {
         assertThat(pods).containsAll(served);
       }
       awaitNoSidecars(kubelet);
+    }
+  }
+
+  /**
+   * Seed (d) in a pod: the unchanged legacy flag image (fixed volume path, one hand-off per run),
+   * run by the legacy loop: every hand-off from one container life, no kubelet restart.
+   */
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void anUnchangedLegacyImageServesEveryHandOffWithoutARestart() throws Exception {
+    Path fixed = Path.of("/opt/sidecar/shared-volumes"); // where images/legacy-flags looks, unchangeable
+    org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.exists(fixed),
+        fixed + " exists on this host already: the simulated kubelet maps emptyDirs to host paths and will not share it");
+    try (KubernetesClient client = server.createClient();
+         SimulatedKubelet kubelet = new SimulatedKubelet(client, "default", node).allowing(fixed).start()) {
+      SparkConf conf = conf("simulated-kubelet-legacy", 1)
+          .set("spark.sidecar.image", "spark-sidecar/legacy-flags:1")
+          .set("spark.sidecar.protocol", "legacy")
+          .set("spark.sidecar.command", "/bin/sh /opt/sidecar/entrypoint.sh") // the image's ENTRYPOINT
+          .set("spark.sidecar.volumes.mountBase", fixed.toString());
+      try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+        List<String> rows = List.of("first,1", "second,2", "third,3");
+        List<String> out = sc.parallelize(rows, 3).map(row -> {
+          try (Handoff h = Sidecars.get().newHandoff()) {
+            h.writeInput("infile.csv", (row + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)).expectOutput("outfile.csv");
+            h.run(Duration.ofSeconds(60));
+            return new String(h.readOutput("outfile.csv"), java.nio.charset.StandardCharsets.UTF_8).trim() + "|"
+                + h.log().contains("legacy image: copying infile.csv");
+          }
+        }).collect();
+        assertThat(out).as(kubelet.executorLog("simk-exec-1")).containsExactly("first,1|true", "second,2|true", "third,3|true");
+        assertThat(kubelet.restarts("simk-exec-1")).as("the loop ran the image again in place: no kubelet restart").isZero();
+        assertThat(kubelet.runningSidecars()).isEqualTo(1);
+        HealthReport r = await(x -> x.snapshot().state() == State.READY && x.handoffs() >= 3, "READY after 3 legacy hand-offs");
+        assertThat(r.snapshot().restarts()).isZero();
+      }
+      awaitNoSidecars(kubelet);
+    } finally {
+      // the host path stood for the pod's emptyDir: it goes with the pod
+      if (java.nio.file.Files.exists(fixed)) {
+        new ProcessBuilder("rm", "-rf", fixed.toString()).start().waitFor(30, TimeUnit.SECONDS);
+        Path parent = fixed.getParent();
+        try (var entries = java.nio.file.Files.list(parent)) {
+          if (entries.findAny().isEmpty()) {
+            java.nio.file.Files.delete(parent);
+          }
+        }
+      }
     }
   }
 
