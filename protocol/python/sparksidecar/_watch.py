@@ -13,7 +13,6 @@ from typing import Optional, Set
 
 __all__ = ["DirWatch"]
 
-_IN_CLOSE_WRITE = 0x00000008
 _IN_MOVED_TO = 0x00000080
 _IN_Q_OVERFLOW = 0x00004000
 _IN_ONLYDIR = 0x01000000
@@ -41,9 +40,9 @@ def _load() -> Optional[ctypes.CDLL]:
 
 
 class DirWatch:
-    """An inotify descriptor watching one directory for files renamed into it or closed after
-    writing (how markers arrive). Used by one thread; :meth:`close` from any thread once that
-    thread stopped waiting."""
+    """An inotify descriptor watching one directory for files renamed into it: how every marker
+    arrives (PROTOCOL.md section 4: temporary name, then rename), so the writes of temporary files
+    wake nobody. Used by one thread; :meth:`close` from any thread once that thread stopped waiting."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
@@ -61,7 +60,7 @@ class DirWatch:
         fd = lib.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if fd < 0:
             return None
-        if lib.inotify_add_watch(fd, os.fsencode(directory), _IN_MOVED_TO | _IN_CLOSE_WRITE | _IN_ONLYDIR) < 0:
+        if lib.inotify_add_watch(fd, os.fsencode(directory), _IN_MOVED_TO | _IN_ONLYDIR) < 0:
             os.close(fd)
             return None
         return cls(fd)
