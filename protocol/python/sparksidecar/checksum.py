@@ -27,7 +27,7 @@ __all__ = ["ALGORITHMS", "Digest", "Crc32c", "PosixCksum", "Sha256", "new_digest
 
 _MASK = 0xFFFFFFFF
 _K = 64  # row width of the column-wise kernel
-_SMALL = 8192  # below this many bytes the plain table loop is faster
+_SMALL = 2048  # below this many bytes the plain table loop is faster
 _BIG = 1 << 22  # the kernel processes at most this many bytes at once (bounded memory)
 
 
@@ -51,10 +51,12 @@ def _gf2_compose(a: List[int], b: List[int]) -> List[int]:
 class _CrcEngine:
     """A 32-bit CRC as a linear map: the byte table and one-zero-byte step from state 0."""
 
-    def __init__(self, table: List[int], zero_step: Callable[[int], int], byte_step: Callable[[int, int], int]):
+    def __init__(self, table: List[int], zero_step: Callable[[int], int], byte_step: Callable[[int, int], int],
+                 reflected: bool):
         self.table = table
         self.zero_step = zero_step
         self.byte_step = byte_step
+        self.reflected = reflected
         self._shift_cache: Dict[int, List[int]] = {}
         step = [zero_step(1 << i) for i in range(32)]
         self._pow2 = [step]  # matrices of 1, 2, 4, ... zero bytes
@@ -110,9 +112,14 @@ class _CrcEngine:
 
     # -- raw CRC (state 0 in, no final xor) ------------------------------------------------
     def raw_small(self, state: int, data: BytesLike) -> int:
-        step = self.byte_step
-        for b in bytes(data):
-            state = step(state, b)
+        # the byte step inlined (no call per byte): about 3x faster on the small outputs of most requests
+        t = self.table
+        if self.reflected:
+            for b in bytes(data):
+                state = (state >> 8) ^ t[(state ^ b) & 0xFF]
+        else:
+            for b in bytes(data):
+                state = ((state << 8) & _MASK) ^ t[((state >> 24) ^ b) & 0xFF]
         return state
 
     def raw_big(self, data: BytesLike) -> int:
@@ -191,11 +198,11 @@ def _engine(name: str) -> _CrcEngine:
     if e is None:
         if name == "crc32c":
             t = _T32C
-            e = _CrcEngine(t, lambda c: (c >> 8) ^ t[c & 0xFF], lambda c, b: (c >> 8) ^ t[(c ^ b) & 0xFF])
+            e = _CrcEngine(t, lambda c: (c >> 8) ^ t[c & 0xFF], lambda c, b: (c >> 8) ^ t[(c ^ b) & 0xFF], True)
         else:
             t = _TCK
             e = _CrcEngine(t, lambda c: ((c << 8) & _MASK) ^ t[c >> 24],
-                           lambda c, b: ((c << 8) & _MASK) ^ t[((c >> 24) ^ b) & 0xFF])
+                           lambda c, b: ((c << 8) & _MASK) ^ t[((c >> 24) ^ b) & 0xFF], False)
         _engines[name] = e
     return e
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import shutil
 import stat
@@ -18,6 +19,8 @@ __all__ = ["BaseHandoff", "VerifyingReader"]
 
 _CHUNK = 1 << 20
 _DIGEST_BATCH = 4 << 20  # the pure-Python CRCs are fastest on large pieces
+_LINE_BATCH = 4096  # lines joined per write by write_lines
+_TEXT_CHUNK = 256 << 10  # characters split per step by iter_lines
 
 BytesLike = Union[bytes, bytearray, memoryview]
 _H = TypeVar("_H", bound="BaseHandoff")
@@ -239,9 +242,13 @@ class BaseHandoff:
         """Writes text lines (UTF-8, each followed by ``\\n``)."""
         def write(fd: int) -> None:
             with os.fdopen(os.dup(fd), "w", encoding="utf-8", newline="\n", buffering=_CHUNK) as w:
-                for line in lines:
-                    w.write(line)
-                    w.write("\n")
+                it = iter(lines)
+                while True:  # batches: one join and one write per _LINE_BATCH lines, not two writes a line
+                    batch = list(itertools.islice(it, _LINE_BATCH))
+                    if not batch:
+                        return
+                    batch.append("")
+                    w.write("\n".join(batch))
         return self._write_with(name, write)
 
     def write_input_with(self: _H, name: str, writer: Callable[[BinaryIO], Any]) -> _H:
@@ -389,8 +396,16 @@ class BaseHandoff:
         """The output's text lines (UTF-8, universal newlines, line ends stripped), streamed; the
         last iteration step raises if verification fails."""
         with io.TextIOWrapper(self.open_output(name), encoding="utf-8", newline=None) as text:
-            for line in text:
-                yield line[:-1] if line.endswith("\n") else line
+            rest = ""
+            while True:  # split chunks (newlines already translated), not a readline a line
+                chunk = text.read(_TEXT_CHUNK)
+                if not chunk:
+                    break
+                lines = (rest + chunk).split("\n") if rest else chunk.split("\n")
+                rest = lines.pop()
+                yield from lines
+            if rest:
+                yield rest
 
     def read_lines(self, name: str) -> List[str]:
         """All text lines of the (verified) output."""

@@ -8,11 +8,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from . import _files
 from .errors import NO_EXIT_CODE, HandoffError
 from .handoff import BaseHandoff, _tail_section
+from ._watch import RESCAN, DirWatch
 from .liveness import Heartbeat, Liveness, heartbeat_liveness
 from .marker import Marker
 from .names import check_id
@@ -44,6 +45,8 @@ class VolumeOptions:
     :param group_writable: make the directories the client creates mode 2770 (False)
     :param mark_closed: write ``client/closed`` on close, which stops the agent (True). Extra
         processes sharing a volume owned by another client pass False.
+    :param watch: notice completions through inotify where available (Linux), polling only as a
+        safety net every ``poll_max`` (True); False: poll from ``poll_min`` to ``poll_max``
     """
 
     stale_after: float = 1.0
@@ -56,6 +59,7 @@ class VolumeOptions:
     extra_liveness: Optional[Liveness] = None
     group_writable: bool = False
     mark_closed: bool = True
+    watch: bool = True
 
     def __post_init__(self) -> None:
         for name in ("stale_after", "heartbeat_period", "poll_min", "poll_max"):
@@ -87,16 +91,23 @@ class _Waiter:
 
 class _Dispatcher:
     """One daemon thread per volume turning ``done/<id>`` markers into completed waiters and
-    failing every waiter at once when the agent is gone. It polls (the standard library has no
-    inotify): every ``poll_min`` (2 ms) for 50 ms after a start or a completion, then backing off
-    by doubling to ``poll_max`` (20 ms); idle (nothing pending) it sleeps until a start wakes it."""
+    failing every waiter at once when the agent is gone. On Linux it sleeps on an inotify watch of
+    ``done/`` (through :mod:`ctypes`), woken as a marker is renamed in, and looks anyway every
+    ``poll_max`` (20 ms; also the liveness cadence). Without inotify (other systems, ``watch=False``,
+    or a file system whose changes inotify does not see, detected when markers keep turning up
+    unannounced) it polls: every ``poll_min`` (2 ms) for 50 ms after a start or a completion, then
+    backing off by doubling to ``poll_max``. Idle (nothing pending) it sleeps until a start wakes it."""
 
-    def __init__(self, root: str, liveness: Liveness, poll_min: float, poll_max: float) -> None:
+    _MISSES_BEFORE_POLLING = 3
+
+    def __init__(self, root: str, liveness: Liveness, poll_min: float, poll_max: float, watch: bool = True) -> None:
         self._root = root
         self._done = os.path.join(root, "done")
         self._liveness = liveness
         self._poll_min = poll_min
         self._poll_max = poll_max
+        self._watch: Optional[DirWatch] = DirWatch.open(self._done) if watch else None
+        self._misses = 0
         self._pending: Dict[str, _Waiter] = {}
         self._cond = threading.Condition()
         self._kicked = False
@@ -104,6 +115,11 @@ class _Dispatcher:
         self._thread = threading.Thread(target=self._loop, name="sidecar-volume-" + os.path.basename(root),
                                         daemon=True)
         self._thread.start()
+
+    @property
+    def watching(self) -> bool:
+        """True while completions are noticed through inotify rather than by polling."""
+        return self._watch is not None
 
     def register(self, request_id: str) -> _Waiter:
         """Registers interest before the start marker is written, so no completion is missed."""
@@ -125,10 +141,18 @@ class _Dispatcher:
         self._try_complete(request_id)
 
     def _loop(self) -> None:
+        try:
+            self._run()
+        finally:
+            if self._watch is not None:
+                self._watch.close()
+
+    def _run(self) -> None:
         delay = self._poll_min
         last_live = 0.0
         hot_until = 0.0
         while True:
+            watch = self._watch
             with self._cond:
                 if not self._running:
                     return
@@ -136,23 +160,46 @@ class _Dispatcher:
                     self._cond.wait(0.25)
                     delay = self._poll_min
                     continue
-                if not self._kicked:
-                    self._cond.wait(delay)
-                if self._kicked:
-                    delay = self._poll_min
-                    hot_until = time.monotonic() + _HOT
-                self._kicked = False
-                if not self._running:
-                    return
-                pending = set(self._pending)
+                if watch is None:
+                    if not self._kicked:
+                        self._cond.wait(delay)
+                    if self._kicked:
+                        delay = self._poll_min
+                        hot_until = time.monotonic() + _HOT
+                    self._kicked = False
+                    if not self._running:
+                        return
+                    pending = set(self._pending)
+                else:
+                    self._kicked = False
+            arrived: Optional[Set[str]] = None
+            if watch is not None:
+                arrived = watch.wait(self._poll_max)  # a start needs no wake-up: its marker comes later
+                with self._cond:
+                    if not self._running:
+                        return
+                    pending = set(self._pending)
             progressed = False
-            try:
-                names = os.listdir(self._done)
-            except OSError:
-                names = []
+            if arrived is not None and RESCAN not in arrived:
+                names: Iterable[str] = arrived & pending  # the markers inotify announced, no listing
+            else:
+                try:
+                    names = os.listdir(self._done)
+                except OSError:
+                    names = []
             for n in names:
                 if n in pending and self._try_complete(n):
                     progressed = True
+            if watch is not None and arrived is None and progressed:
+                late = watch.wait(0)
+                if late is None:
+                    self._misses += 1  # completed, yet inotify said nothing (e.g. a network file system)
+                    if self._misses >= self._MISSES_BEFORE_POLLING:
+                        self._watch = None
+                        watch.close()
+                else:  # announced just after the look: handle what came since
+                    for n in (pending if RESCAN in late else late & pending):
+                        self._try_complete(n)
             now = time.monotonic()
             if now - last_live >= self._poll_max:
                 last_live = now
@@ -275,7 +322,7 @@ class Volume:
         self._open: Set[Handoff] = set()
         self._closed = False
         self._heartbeat = Heartbeat(os.path.join(self._root, "client", "heartbeat"), options.heartbeat_period)
-        self._dispatcher = _Dispatcher(self._root, self._liveness, options.poll_min, options.poll_max)
+        self._dispatcher = _Dispatcher(self._root, self._liveness, options.poll_min, options.poll_max, options.watch)
         self._janitor = _Janitor(os.path.basename(self._root))
 
     # ---- factories -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """A client in its own process that starts a long request and then waits to be SIGKILLed."""
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from sparksidecar import Volume  # noqa: E402
 
 
 def main() -> None:
-    volume = Volume.open(sys.argv[1])
+    volume = Volume.open(sys.argv[1], group_writable=os.environ.get("SIDECAR_TEST_GROUP_WRITABLE") == "1")
     volume.await_agent(30)
     h = volume.new_handoff()
     h.write_input("mode", b"sleep").write_input("seconds", b"60")

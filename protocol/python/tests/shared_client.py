@@ -2,6 +2,7 @@
 echo requests and prints how many came back intact."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from sparksidecar import Volume  # noqa: E402
 def main() -> None:
     root, n = sys.argv[1], int(sys.argv[2])
     good = 0
-    with Volume.open(root, mark_closed=False) as volume:
+    group_writable = os.environ.get("SIDECAR_TEST_GROUP_WRITABLE") == "1"  # the agent is another uid
+    with Volume.open(root, mark_closed=False, group_writable=group_writable) as volume:
         volume.await_agent(30)
         for i in range(n):
             payload = b"process-%s-%d\n" % (sys.argv[3].encode(), i)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -19,7 +20,7 @@ def main() -> None:
     root, size, seed = sys.argv[1], int(sys.argv[2]), 7
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.monotonic()
-    with Volume.open(root) as volume:
+    with Volume.open(root, group_writable=os.environ.get("SIDECAR_TEST_GROUP_WRITABLE") == "1") as volume:
         volume.await_agent(30)
         with volume.new_handoff() as h:
             h.write_input("mode", b"echo")

@@ -1,6 +1,6 @@
 """The protocol conformance suite (PROTOCOL.md), mirroring AgentContract.java: one contract run
-against every agent set-up (Java agent, Java agent with --worker, sh agent under busybox and dash)
-with the Python client, real agent processes and real files."""
+against every agent set-up (Java agent, Java agent with --worker, sh agent under busybox and dash,
+sh agent in a busybox container) with the Python client, real agent processes and real files."""
 from __future__ import annotations
 
 import json
@@ -227,12 +227,11 @@ def test_names_leaving_the_request_dir_are_refused_by_the_agent(harness):
     outside = harness.base / "secret.txt"
     outside.write_text("secret")
     # forged requests, written with plain file operations so the client's own checks are bypassed
-    d = harness.volume_dir / "requests" / "evil-link" / "in"
-    d.mkdir(parents=True)
+    d = harness.forge_request_dir("evil-link")
     (d / "mode").write_text("echo")
     os.symlink(outside, d / "data")
     (harness.volume_dir / "queue" / "evil-link").write_text("protocol=1\nid=evil-link\ninput=4 mode\ninput=6 data\n")
-    (harness.volume_dir / "requests" / "evil-dots" / "in").mkdir(parents=True)
+    harness.forge_request_dir("evil-dots")
     (harness.volume_dir / "queue" / "evil-dots").write_text("protocol=1\nid=evil-dots\ninput=6 ../../../secret.txt\n")
 
     def done(rid: str) -> Marker:

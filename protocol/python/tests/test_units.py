@@ -18,7 +18,8 @@ from sparksidecar import (Crc32c, HandoffError, Marker, PosixCksum, Volume, Volu
 from sparksidecar.checksum import _engine
 
 
-@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 8191, 8192, 8193, 100003, (4 << 20) + 5, (9 << 20) + 1])
+@pytest.mark.parametrize("n", [0, 1, 63, 64, 65, 2047, 2048, 2049, 8191, 8192, 8193, 100003, (4 << 20) + 5,
+                               (9 << 20) + 1])
 def test_fast_crc_kernels_match_the_table_loop(n):
     data = random.Random(n).randbytes(n) if hasattr(random.Random, "randbytes") else os.urandom(n)
     for name in ("crc32c", "cksum"):
@@ -198,3 +199,76 @@ def test_a_missing_shell_skips_unless_ci_requires_it(monkeypatch):
     monkeypatch.setenv("SIDECAR_REQUIRE_SHELLS", "true")
     with pytest.raises(pytest.fail.Exception, match="SIDECAR_REQUIRE_SHELLS=true requires it"):
         require_shell("no-such-shell-xyz")
+
+
+def _answer(base, request_id: str, outputs: dict) -> None:
+    """A hand-made agent's answer: ``outputs`` (name -> bytes) in out/, then the done marker."""
+    from sparksidecar.result import HandoffResult, OutputEntry
+    out = base / "requests" / request_id / "out"
+    out.mkdir()
+    entries = []
+    for name, data in outputs.items():
+        (out / name).write_bytes(data)
+        entries.append(OutputEntry(name, len(data), "crc32c", "%08x" % crc32c(data)))
+    HandoffResult(request_id, "ok", 0, 1, 2, "", 0, entries).to_marker().write_atomically(
+        str(base / "done" / request_id))
+
+
+@pytest.mark.parametrize("watch", [True, False])
+def test_text_lines_in_batches_and_out_in_chunks(base, watch):
+    from sparksidecar import handoff
+    lines = ["line %d %s" % (i, "x" * (i % 7)) for i in range(3 * handoff._LINE_BATCH + 5)] + ["", "last"]
+    with Volume.open(base, watch=watch) as v:
+        _fake_agent(str(base))
+        with v.new_handoff("lines") as h:
+            h.write_lines("in.txt", iter(lines))
+            written = (base / "requests" / "lines" / "in" / "in.txt").read_text()
+            assert written == "".join(line + "\n" for line in lines)
+            h.start()
+            # newlines of every kind, a \r\n across the chunk boundary, no newline at the end
+            text = "a" * (handoff._TEXT_CHUNK - 1) + "\r\nb\rc\n\nd\r\n" + "e\n" * 100000 + "tail"
+            _answer(base, "lines", {"out.txt": text.encode()})
+            h.await_result(5)
+            assert v._dispatcher.watching is watch
+            got = list(h.iter_lines("out.txt"))
+            assert got == ["a" * (handoff._TEXT_CHUNK - 1), "b", "c", "", "d"] + ["e"] * 100000 + ["tail"]
+            (base / "requests" / "lines" / "out" / "out.txt").write_bytes(text.encode()[:-1] + b"X")
+            with pytest.raises(HandoffError, match="manifest"):
+                h.read_lines("out.txt")
+
+
+def test_completions_are_noticed_through_inotify_without_polling(base):
+    with Volume.open(base, poll_max=5.0, poll_min=5.0) as v:  # a poll alone would take 5 s
+        _fake_agent(str(base))
+        assert v._dispatcher.watching, "inotify is available on Linux"
+        for i in range(3):
+            with v.new_handoff("fast-%d" % i) as h:
+                h.start()
+                t = time.monotonic()
+                _answer(base, h.id, {})
+                h.await_result(10)
+                assert time.monotonic() - t < 1.0
+
+
+def test_a_watch_that_misses_completions_falls_back_to_polling(base, monkeypatch):
+    from sparksidecar import volume as volume_module
+
+    class Deaf:
+        """Like inotify on a file system whose changes it does not see: never announces anything."""
+
+        def wait(self, timeout):
+            time.sleep(timeout)
+            return None
+
+        def close(self):
+            pass
+    monkeypatch.setattr(volume_module.DirWatch, "open", classmethod(lambda cls, d: Deaf()))
+    with Volume.open(base) as v:
+        _fake_agent(str(base))
+        assert v._dispatcher.watching
+        for i in range(4):
+            with v.new_handoff("deaf-%d" % i) as h:
+                h.start()
+                _answer(base, h.id, {})
+                h.await_result(5)  # found by the look every poll_max all the same
+        assert not v._dispatcher.watching, "after 3 unannounced completions the volume polls"
