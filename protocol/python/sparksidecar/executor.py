@@ -23,6 +23,7 @@ discovery file), so that a reused Python worker does not reopen volumes for ever
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -280,15 +281,15 @@ class ExecutorSidecar:
         with self._lock:
             v = self._volumes.get(name)
             if v is None:
-                opts = dict(mark_closed=False, group_writable=True, extra_liveness=self._liveness)
+                options = VolumeOptions(mark_closed=False, group_writable=True, extra_liveness=self._liveness)
                 if info.agent_stale_after > 0:
-                    opts["stale_after"] = info.agent_stale_after
+                    options = dataclasses.replace(options, stale_after=info.agent_stale_after)
                 if info.protocol == "legacy":
                     v = LegacyVolume(info.volumes[name], VolumeOptions(group_writable=True,
                                                                        extra_liveness=self._liveness),
                                      cycle=self._await_fresh_legacy_agent)
                 else:
-                    v = Volume.open(info.volumes[name], **opts)
+                    v = Volume.open(info.volumes[name], options)
                 self._volumes[name] = v
         return v
 
