@@ -53,8 +53,10 @@ final class SidecarsHtml {
         .append(", p99 ").append(Format.millis(t.p99Millis(), t.done())).append(", ")
         .append(Format.bytes(t.bytesIn())).append(" in, ").append(Format.bytes(t.bytesOut())).append(" out</li>\n");
     sb.append("<li><strong>Sort by:</strong>");
+    String sep = " ";
     for (String s : new String[] {"id", "state", "failed", "p99", "restarts"}) {
-      sb.append(' ');
+      sb.append(sep);
+      sep = " · ";
       if (s.equals(v.sort())) {
         sb.append("<strong>").append(SidecarsView.SORTS.get(s)).append("</strong>");
       } else {

@@ -65,7 +65,7 @@ public final class SidecarsUi {
       Object servlet = ServletBridge.servlet(holderOf.getParameterTypes()[0], handler);
       Object context = contextClass.getConstructor().newInstance();
       contextClass.getMethod("setContextPath", String.class).invoke(context, sparkUi.getBasePath() + "/" + PREFIX);
-      contextClass.getMethod("addServlet", holderClass, String.class).invoke(context, holderOf.newInstance(servlet), "/");
+      contextClass.getMethod("addServlet", holderClass, String.class).invoke(context, holderOf.newInstance(servlet), "/*"); // path info = the page
       SparkUI.class.getMethod("attachHandler", contextClass).invoke(sparkUi, context);
       sparkUi.attachTab(tab);
       LOG.info("spark-sidecar: the Sidecars tab is at {}/{}/ (JSON at {}/{}/json/)", sparkUi.webUrl(), PREFIX,
