@@ -131,6 +131,44 @@ class SidecarsTabIT {
     LocalCluster.awaitNoContainers(appId, 30_000);
   }
 
+  /**
+   * The driver above runs the plugin classes of this build's Spark line; users run one jar, built
+   * against 4.1.1, on every line. A driver JVM with just that jar and this line's Spark jars (as
+   * spark-submit would give it) serves the tab, its detail page and the JSON.
+   */
+  @Test
+  void theOneJarServesTheTabOnTheDriverOfThisSparkLine() throws Exception {
+    Path jar = Path.of(System.getProperty("sidecar.jar"));
+    Path jars = Path.of(System.getenv("SPARK_HOME"), "jars");
+    List<String> argv = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    // Spark 3.5 on Java 17 needs its module flags, as this JVM got them
+    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("--add-") || a.startsWith("-XX:+IgnoreUnrecognized") || a.startsWith("-Djdk.reflect"))
+        .forEach(argv::add);
+    argv.addAll(List.of("-Xmx512m", "-cp", jar + java.io.File.pathSeparator + jars + "/*" + java.io.File.pathSeparator
+        + System.getProperty("sidecar.testClasses"), UiProbe.class.getName(), "/sidecars/", "/sidecars/json/",
+        "/sidecars/executor/?id=driver"));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out;
+    try {
+      out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the probe driver ends").isTrue();
+    } finally {
+      p.descendants().forEach(ProcessHandle::destroyForcibly);
+      p.destroyForcibly();
+    }
+    assertThat(p.exitValue()).as("probe driver output:%n%s", out).isZero();
+    String version = org.apache.spark.package$.MODULE$.SPARK_VERSION();
+    assertThat(out).contains("SPARK " + version).containsPattern("JAR file:/*" + Pattern.quote(jar.toAbsolutePath().toString().replaceFirst("^/", "")) + "\\s")
+        .contains("STATUS /sidecars/ 200 text/html").contains("STATUS /sidecars/json/ 200 application/json")
+        .contains("STATUS /sidecars/executor/?id=driver 200 text/html")
+        .containsPattern("BODY /sidecars/ .*<span class=\"version\">" + Pattern.quote(version) + "</span>")
+        .containsPattern("BODY /sidecars/ .*<li class=\"nav-item active\">\\s*<a class=\"nav-link\" href=\"/sidecars/\">Sidecars</a>")
+        .containsPattern("BODY /sidecars/ .*<tr class=\"sidecar\" data-executor=\"driver\" data-state=\"READY\"")
+        .containsPattern("BODY /sidecars/json/ \\{\"summary\":\\{\"executors\":1,\"states\":\\{\"READY\":1}")
+        .containsPattern("BODY /sidecars/executor/\\?id=driver .*id=\"sidecar-detail\" class=\"table table-sm\" data-executor=\"driver\"");
+  }
+
   private static Map<String, String> rows(String dom) {
     Map<String, String> rows = new HashMap<>();
     Matcher m = Pattern.compile("<tr class=\"sidecar\" data-executor=\"([^\"]+)\"(.*?)</tr>", Pattern.DOTALL).matcher(dom);
