@@ -124,7 +124,7 @@ class SidecarsTabIT {
           "id=\"sidecar-last-failure\" class=\"log-tail\">[^<]*simulated crash");
       Path png = Path.of(System.getProperty("sidecar.testClasses")).resolveSibling("sidecars-tab-spark-"
           + org.apache.spark.package$.MODULE$.SPARK_VERSION() + ".png");
-      HeadlessChromium.screenshot(ui + "/sidecars/", png, 1600, 800);
+      HeadlessChromium.screenshot(ui + "/sidecars/", png, 1500, 420);
       assertThat(Files.size(png)).as("a screenshot of the page, not of nothing").isGreaterThan(20_000);
       System.out.println("screenshot of the Sidecars tab: " + png);
     }
@@ -138,7 +138,7 @@ class SidecarsTabIT {
    */
   @Test
   void theOneJarServesTheTabOnTheDriverOfThisSparkLine() throws Exception {
-    Path jar = Path.of(System.getProperty("sidecar.jar"));
+    Path jar = Path.of(System.getProperty("sidecar.jar")).toAbsolutePath().normalize();
     Path jars = Path.of(System.getenv("SPARK_HOME"), "jars");
     List<String> argv = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     // Spark 3.5 on Java 17 needs its module flags, as this JVM got them
