@@ -23,8 +23,9 @@ record SidecarRow(String executorId, String host, String runtime, String state, 
         r.activity().lastFailure(), r.activity().lastFailureMillis(), r.activity().handoffs());
   }
 
-  /** The first line of the last failure, for the one-line summary. */
+  /** The last failure in one line: its first line and, when a log tail follows, the tail's last line. */
   String lastFailureHeadline() {
-    return lastFailure.lines().findFirst().orElse("");
+    java.util.List<String> lines = lastFailure.lines().filter(l -> !l.isBlank()).toList();
+    return lines.isEmpty() ? "" : lines.size() == 1 ? lines.get(0) : lines.get(0) + " … " + lines.get(lines.size() - 1).trim();
   }
 }

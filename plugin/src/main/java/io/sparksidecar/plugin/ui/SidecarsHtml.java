@@ -102,7 +102,7 @@ final class SidecarsHtml {
     sb.append("<td class=\"last-failure\">");
     if (!r.lastFailure().isEmpty()) {
       // the headline, and the whole reason with the log tail one click away, without scripts
-      sb.append("<details><summary>").append(Format.html(truncate(r.lastFailureHeadline(), 120)))
+      sb.append("<details><summary>").append(Format.html(truncate(r.lastFailureHeadline(), 160)))
           .append("</summary><pre class=\"log-tail\">").append(Format.html(r.lastFailure())).append("</pre></details>");
     }
     sb.append("</td>");
