@@ -22,7 +22,7 @@ final class SidecarsHtml {
     sb.append("</div>\n<table id=\"sidecars-table\" class=\"table table-bordered table-sm table-striped\">\n<thead><tr>");
     for (String h : new String[] {"Executor", "Host", "Runtime", "State", "Restarts", "Hand-offs done", "Failed", "p50",
         "p99", "Bytes in", "Bytes out", "Last failure", "Last report"}) {
-      sb.append("<th>").append(h).append("</th>");
+      sb.append("<th class=\"text-nowrap\">").append(h).append("</th>");
     }
     sb.append("</tr></thead>\n<tbody>\n");
     for (SidecarRow r : v.page()) {
@@ -111,7 +111,7 @@ final class SidecarsHtml {
   }
 
   private static void cell(StringBuilder sb, String cls, String escaped) {
-    sb.append("<td class=\"").append(cls).append("\">").append(escaped).append("</td>");
+    sb.append("<td class=\"").append(cls).append(" text-nowrap\">").append(escaped).append("</td>");
   }
 
   static String truncate(String s, int n) {

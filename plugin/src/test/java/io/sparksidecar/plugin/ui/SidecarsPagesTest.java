@@ -57,7 +57,7 @@ class SidecarsPagesTest {
     assertThat(r.html()).isTrue();
     assertThat(rowIds(r.body())).containsExactly("1", "2");
     assertThat(r.body()).contains("data-executor=\"1\" data-state=\"READY\" data-done=\"3\" data-failed=\"1\"")
-        .contains("<td class=\"host\">host-2</td>").contains("<td class=\"bytes-in\">4.9 KiB</td>")
+        .contains("<td class=\"host text-nowrap\">host-2</td>").contains("<td class=\"bytes-in text-nowrap\">4.9 KiB</td>")
         .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; gone").doesNotContain("<script>")
         .contains("<summary>exited with 3; last lines of its log: … &lt;script&gt;alert(1)&lt;/script&gt; &amp; gone</summary>")
         .contains("data-done=\"8\" data-failed=\"1\""); // the application's totals
