@@ -148,7 +148,9 @@ class SidecarsTabIT {
     argv.addAll(List.of("-Xmx512m", "-cp", jar + java.io.File.pathSeparator + jars + "/*" + java.io.File.pathSeparator
         + System.getProperty("sidecar.testClasses"), UiProbe.class.getName(), "/sidecars/", "/sidecars/json/",
         "/sidecars/executor/?id=driver"));
-    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    // its own working directory: a local-mode executor keeps its process sidecar's files there
+    Path cwd = Files.createTempDirectory("sidecar-ui-probe-");
+    Process p = new ProcessBuilder(argv).directory(cwd.toFile()).redirectErrorStream(true).start();
     String out;
     try {
       out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -156,6 +158,12 @@ class SidecarsTabIT {
     } finally {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
+      p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      try (java.util.stream.Stream<Path> files = Files.walk(cwd)) {
+        for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
     }
     assertThat(p.exitValue()).as("probe driver output:%n%s", out).isZero();
     String version = org.apache.spark.package$.MODULE$.SPARK_VERSION();
