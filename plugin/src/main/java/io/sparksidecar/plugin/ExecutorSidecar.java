@@ -34,6 +34,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
   private final Supervisor supervisor;
   private final Map<String, Volume> volumes = new LinkedHashMap<>();
   private final AtomicLong handoffs = new AtomicLong(); // completed (a result came back)
+  private final io.sparksidecar.plugin.metrics.HandoffRecorder handoffTotals = new io.sparksidecar.plugin.metrics.HandoffRecorder();
   private volatile MeteredHandoff.Metrics metrics;
 
   ExecutorSidecar(String appId, String executorId, SidecarSettings settings, SidecarRuntime runtime, Path workDir,
@@ -113,6 +114,11 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     return handoffs.get();
   }
 
+  /** Hand-off totals for the health report. */
+  io.sparksidecar.plugin.metrics.HandoffTotals handoffTotals() {
+    return handoffTotals.totals();
+  }
+
   String runtimeName() {
     return runtime.name();
   }
@@ -148,7 +154,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     if (settings.protocol().equals("v1")) {
       awaitAgent(v);
     }
-    return new MeteredHandoff(v.newHandoff(), metrics, handoffs);
+    return new MeteredHandoff(v.newHandoff(), metrics, handoffs, handoffTotals);
   }
 
   /** Reports hand-off count, latency, failures and sizes to the executor's metric registry. */

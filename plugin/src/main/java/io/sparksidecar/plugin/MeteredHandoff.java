@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * result of successful hand-offs), {@code handoffs.failed} (counter) and
  * {@code handoffs.failedLatency} (timer: start to failure), {@code handoff.bytesIn} and
  * {@code handoff.bytesOut} (histograms of input and output bytes per hand-off, whichever way the
- * inputs were written: bytes, files, streams, lines or an {@link InputWriter}).
+ * inputs were written: bytes, files, streams, lines or an {@link InputWriter}); and the same in
+ * mergeable form for the driver ({@link io.sparksidecar.plugin.metrics.HandoffRecorder}, carried by
+ * the health reports).
  */
 final class MeteredHandoff implements Handoff {
 
@@ -37,14 +39,24 @@ final class MeteredHandoff implements Handoff {
   private final Handoff delegate;
   private final Metrics metrics;
   private final java.util.concurrent.atomic.AtomicLong completed;
+  private final io.sparksidecar.plugin.metrics.HandoffRecorder totals;
   private long bytesIn;
   private long startedNanos;
 
-  /** {@code metrics} may be null (not registered yet); {@code completed} counts hand-offs that returned a result. */
-  MeteredHandoff(Handoff delegate, Metrics metrics, java.util.concurrent.atomic.AtomicLong completed) {
+  /**
+   * {@code metrics} may be null (not registered yet); {@code completed} counts hand-offs that returned a result;
+   * {@code totals} (may be null) sums them up for the health report.
+   */
+  MeteredHandoff(Handoff delegate, Metrics metrics, java.util.concurrent.atomic.AtomicLong completed,
+      io.sparksidecar.plugin.metrics.HandoffRecorder totals) {
     this.delegate = delegate;
     this.metrics = metrics;
     this.completed = completed;
+    this.totals = totals;
+  }
+
+  MeteredHandoff(Handoff delegate, Metrics metrics, java.util.concurrent.atomic.AtomicLong completed) {
+    this(delegate, metrics, completed, null);
   }
 
   MeteredHandoff(Handoff delegate, Metrics metrics) {
@@ -190,14 +202,22 @@ final class MeteredHandoff implements Handoff {
   public HandoffResult await(Duration timeout) {
     try {
       HandoffResult r = delegate.await(timeout);
+      long nanos = System.nanoTime() - startedNanos;
+      long bytesOut = r.outputs().stream().mapToLong(OutputEntry::size).sum();
       completed.incrementAndGet();
+      if (totals != null) {
+        totals.succeeded(nanos, bytesIn, bytesOut);
+      }
       if (metrics != null) {
-        metrics.latency().update(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+        metrics.latency().update(nanos, TimeUnit.NANOSECONDS);
         metrics.bytesIn().update(bytesIn);
-        metrics.bytesOut().update(r.outputs().stream().mapToLong(OutputEntry::size).sum());
+        metrics.bytesOut().update(bytesOut);
       }
       return r;
     } catch (RuntimeException e) {
+      if (totals != null) {
+        totals.failed(bytesIn);
+      }
       if (metrics != null) {
         metrics.failed().inc();
         metrics.failedLatency().update(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);

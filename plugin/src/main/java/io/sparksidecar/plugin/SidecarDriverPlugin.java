@@ -35,6 +35,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   private FailurePolicy policy;
   private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
   private io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher pods;
+  private final io.sparksidecar.plugin.metrics.HandoffAggregates handoffTotals = new io.sparksidecar.plugin.metrics.HandoffAggregates();
 
   /** The status of every executor's sidecar in the running application (driver only). */
   public static String statusReport() {
@@ -89,6 +90,8 @@ public final class SidecarDriverPlugin implements DriverPlugin {
       pods = io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher.forSparkContext(sc, settings.maxRestarts(),
           settings.healthInterval(), this::observed).restartWindow(settings.restartWindow()).start();
     }
+    // the Sidecars tab and its JSON beside Spark's own (no-op without a UI; never fails the application)
+    io.sparksidecar.plugin.ui.SidecarsUi.attach(sc, registry, handoffTotals);
     LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
         settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());
     return conf; // the application id does not exist yet here; executors read it from their own conf
@@ -102,6 +105,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     m.register("sidecars.failed", (Gauge<Long>) () -> registry.count(State.FAILED, System.currentTimeMillis()));
     m.register("sidecars.stale", (Gauge<Long>) () -> registry.stale(System.currentTimeMillis()));
     m.register("sidecars.restarts", (Gauge<Long>) () -> registry.totalRestarts());
+    io.sparksidecar.plugin.metrics.DriverHandoffMetrics.register(m, handoffTotals);
   }
 
   @Override
@@ -113,6 +117,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         SidecarRegistry.Update<FailurePolicy.Action> u = registry.update(report, System.currentTimeMillis(), policy::decide);
         HealthReport previous = u.previous();
         HealthReport stored = u.stored(); // with the pod status merged in, on Kubernetes
+        handoffTotals.record(report); // cumulative per executor: order and duplicates do not matter
         if (u.recorded() && (previous == null || previous.snapshot().state() != stored.snapshot().state())) {
           LOG.info("spark-sidecar: executor {} sidecar {}: {}", stored.executorId(), stored.snapshot().state(),
               stored.snapshot().reason());

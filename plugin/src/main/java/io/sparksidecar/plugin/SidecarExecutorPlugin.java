@@ -32,6 +32,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
   private volatile ExecutorSidecar reported; // what reports describe, also after shutdown() let go of it
   private volatile SidecarSettings settings;
   private volatile DiscoveryFile discovery; // for Python workers: where this executor's sidecar is
+  private final io.sparksidecar.plugin.metrics.FailureMemory failures = new io.sparksidecar.plugin.metrics.FailureMemory();
 
   @Override
   public void init(PluginContext ctx, Map<String, String> extraConf) {
@@ -43,9 +44,12 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       SidecarSettings settings = SidecarSettings.from(extraConf);
       this.settings = settings;
       String host = hostName(); // not ctx.hostname(): it throws NullPointerException inside executors
-      reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> new HealthReport(executorId, host,
-          runtimeName, snap, reported == null ? 0 : reported.handoffs(),
-          System.currentTimeMillis())).start();
+      reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> {
+        ExecutorSidecar r = reported;
+        failures.observe(snap); // the reporter sees every change in order: the last failure outlives a recovery
+        return new HealthReport(executorId, host, runtimeName, snap, r == null ? 0 : r.handoffs(), System.currentTimeMillis(),
+            failures.activity(r == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : r.handoffTotals()));
+      }).start();
       SidecarRuntime runtime;
       long t1 = System.nanoTime();
       try {

@@ -79,4 +79,25 @@ class MeteredHandoffTest {
     assertThat(registry.timer("handoffs.failedLatency").getCount()).isEqualTo(1);
     assertThat(registry.counter("handoffs.failed").getCount()).isEqualTo(1);
   }
+
+  @Test
+  void theHealthReportTotalsCountWhatTheTimersCountAndTheBytesOfBoth() {
+    io.sparksidecar.plugin.metrics.HandoffRecorder totals = new io.sparksidecar.plugin.metrics.HandoffRecorder();
+    java.util.concurrent.atomic.AtomicLong completed = new java.util.concurrent.atomic.AtomicLong();
+    Handoff ok = mock(Handoff.class);
+    when(ok.await(any())).thenReturn(new HandoffResult("r1", "ok", 0, 0, 1, "", 0,
+        List.of(new OutputEntry("a", 300, ChecksumAlgorithm.CRC32C, "0"))));
+    new MeteredHandoff(ok, null, completed, totals).writeInput("x", new byte[1000]).run(Duration.ofSeconds(1));
+    new MeteredHandoff(ok, null, completed, totals).writeInput("x", new byte[24]).run(Duration.ofSeconds(1));
+    Handoff bad = mock(Handoff.class);
+    when(bad.await(any())).thenThrow(new HandoffException("exit 3"));
+    Handoff f = new MeteredHandoff(bad, null, completed, totals).writeInput("x", new byte[5]);
+    assertThatThrownBy(() -> f.run(Duration.ofSeconds(1))).hasMessage("exit 3");
+    io.sparksidecar.plugin.metrics.HandoffTotals t = totals.totals();
+    assertThat(t.done()).isEqualTo(2).isEqualTo(completed.get());
+    assertThat(t.failed()).isEqualTo(1);
+    assertThat(t.bytesIn()).isEqualTo(1029);
+    assertThat(t.bytesOut()).isEqualTo(600);
+    assertThat(java.util.Arrays.stream(t.latencyCounts()).sum()).as("latency of the completed ones only").isEqualTo(2);
+  }
 }

@@ -5,8 +5,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.network.util.JavaUtils;
 
-/** Small parsers for config values; each error says what a valid value looks like. */
+/**
+ * Small parsers for config values; each error says what a valid value looks like. Durations and sizes
+ * are read by Spark's own parsers (spark-network-common's {@code JavaUtils}, present on every Spark line
+ * the plugin supports), so they accept what {@code spark.*} keys accept.
+ */
 final class Parsers {
   private Parsers() {}
 
@@ -70,46 +75,38 @@ final class Parsers {
     return ms % 60_000 == 0 && ms > 0 ? ms / 60_000 + " min" : ms % 1000 == 0 && ms > 0 ? ms / 1000 + " s" : ms + " ms";
   }
 
-  /** "500ms", "30s", "5m", "1h"; a bare number is seconds. */
+  /**
+   * Spark's own time strings ({@code JavaUtils.timeStringAsMs}: {@code us}, {@code ms}, {@code s}, {@code m} or
+   * {@code min}, {@code h}, {@code d}, case-insensitive), except that a bare number is seconds, as this key set
+   * always read it (Spark's default unit is the key's own).
+   */
   static ConfigKey.Parser<Duration> duration() {
     return raw -> {
-      String s = raw.toLowerCase(Locale.ROOT);
+      String s = raw.trim();
       try {
-        if (s.endsWith("ms")) {
-          return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-        } else if (s.endsWith("s")) {
-          return Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
-        } else if (s.endsWith("m")) {
-          return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-        } else if (s.endsWith("h")) {
-          return Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
-        }
-        return Duration.ofSeconds(Long.parseLong(s));
+        return Duration.ofMillis(JavaUtils.timeStringAsMs(s.matches("-?\\d+") ? s + "s" : s));
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("not a duration (e.g. 500ms, 30s, 5m)");
       }
     };
   }
 
-  /** "512m", "3g", "1024k" or bytes; empty means unset (0). */
+  /**
+   * Spark's own size strings ({@code JavaUtils.byteStringAsBytes}: a bare number is bytes; {@code k}, {@code m},
+   * {@code g}, {@code t}, {@code p}, each with an optional {@code b}, binary multiples, case-insensitive); empty
+   * means unset (0).
+   */
   static ConfigKey.Parser<Long> bytes() {
     return raw -> {
-      if (raw.isEmpty()) {
+      String s = raw.trim();
+      if (s.isEmpty()) {
         return 0L;
       }
-      String s = raw.toLowerCase(Locale.ROOT).replaceAll("b$", "");
-      long unit = 1;
-      char last = s.charAt(s.length() - 1);
-      if ("kmgt".indexOf(last) >= 0) {
-        unit = 1L << (10 * ("kmgt".indexOf(last) + 1));
-        s = s.substring(0, s.length() - 1);
+      if (s.startsWith("-")) {
+        throw new IllegalArgumentException("must not be negative");
       }
       try {
-        long v = Long.parseLong(s);
-        if (v < 0) {
-          throw new IllegalArgumentException("must not be negative");
-        }
-        return v * unit;
+        return JavaUtils.byteStringAsBytes(s);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("not a size (e.g. 512m, 3g)");
       }

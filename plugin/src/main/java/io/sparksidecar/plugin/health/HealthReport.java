@@ -1,5 +1,6 @@
 package io.sparksidecar.plugin.health;
 
+import io.sparksidecar.plugin.metrics.ExecutorActivity;
 import io.sparksidecar.plugin.runtime.Supervisor;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,9 +19,26 @@ import java.util.Map;
  * @param snapshot    the supervisor's state, restarts, last exit code and reason
  * @param handoffs    hand-offs completed by tasks on this executor so far
  * @param sentMillis  when the executor sent it
+ * @param activity    the executor's hand-off totals and the sidecar's last failure (keys an older
+ *                    sender did not write read as none: the wire form stays compatible both ways)
  */
 public record HealthReport(String executorId, String host, String runtime, Supervisor.Snapshot snapshot,
-    long handoffs, long sentMillis) {
+    long handoffs, long sentMillis, ExecutorActivity activity) {
+
+  public HealthReport {
+    activity = activity == null ? ExecutorActivity.none(handoffs) : activity;
+  }
+
+  /** A report without activity (the completed count only). */
+  public HealthReport(String executorId, String host, String runtime, Supervisor.Snapshot snapshot, long handoffs,
+      long sentMillis) {
+    this(executorId, host, runtime, snapshot, handoffs, sentMillis, null);
+  }
+
+  /** This report with another snapshot (and send time), its activity kept. */
+  public HealthReport with(Supervisor.Snapshot next, long sent) {
+    return new HealthReport(executorId, host, runtime, next, handoffs, sent, activity);
+  }
 
   public static final String KIND = "spark-sidecar.health.v1";
   public static final String ACK = "spark-sidecar.ack";
@@ -53,6 +71,7 @@ public record HealthReport(String executorId, String host, String runtime, Super
     m.put("permanent", String.valueOf(snapshot.permanent()));
     m.put("handoffs", String.valueOf(handoffs));
     m.put("sent", String.valueOf(sentMillis));
+    activity.toWire(m);
     return m;
   }
 
@@ -69,8 +88,9 @@ public record HealthReport(String executorId, String host, String runtime, Super
     Supervisor.Snapshot s = new Supervisor.Snapshot(Supervisor.State.valueOf(str(m, "state")),
         Integer.parseInt(str(m, "restarts")), Integer.parseInt(str(m, "exit")), str(m, "reason"), str(m, "instance"),
         Long.parseLong(str(m, "changed")), Boolean.parseBoolean(str(m, "permanent")));
-    return new HealthReport(str(m, "executor"), str(m, "host"), str(m, "runtime"), s, Long.parseLong(str(m, "handoffs")),
-        Long.parseLong(str(m, "sent")));
+    long handoffs = Long.parseLong(str(m, "handoffs"));
+    return new HealthReport(str(m, "executor"), str(m, "host"), str(m, "runtime"), s, handoffs,
+        Long.parseLong(str(m, "sent")), ExecutorActivity.fromWire(m, handoffs));
   }
 
   private static String str(Map<?, ?> m, String key) {

@@ -154,8 +154,7 @@ public final class SidecarRegistry {
     if (restarts == s.restarts() && exit == s.lastExitCode() && state == s.state() && reason.equals(s.reason())) {
       return report;
     }
-    return new HealthReport(report.executorId(), report.host(), report.runtime(),
-        new Snapshot(state, restarts, exit, reason, s.instanceId(), changed, permanent), report.handoffs(), report.sentMillis());
+    return report.with(new Snapshot(state, restarts, exit, reason, s.instanceId(), changed, permanent), report.sentMillis());
   }
 
   /**
@@ -175,8 +174,7 @@ public final class SidecarRegistry {
       stopped[0] = true;
       Snapshot gone = new Snapshot(State.STOPPED, s.restarts(), s.lastExitCode(), "executor removed: " + reason,
           s.instanceId(), nowMillis, false);
-      return new Row(new HealthReport(r.executorId(), r.host(), r.runtime(), gone, r.handoffs(),
-          Math.max(r.sentMillis(), nowMillis)), nowMillis);
+      return new Row(r.with(gone, Math.max(r.sentMillis(), nowMillis)), nowMillis);
     });
     return stopped[0];
   }

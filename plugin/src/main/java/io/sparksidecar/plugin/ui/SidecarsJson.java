@@ -1,0 +1,82 @@
+package io.sparksidecar.plugin.ui;
+
+import io.sparksidecar.plugin.metrics.HandoffTotals;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The JSON beside the tab ({@code /sidecars/json/}): {@code {"summary": {...}, "total": n, "offset": k,
+ * "executors": [...]}}, or one executor's object. Times are epoch milliseconds, latencies
+ * milliseconds, sizes bytes.
+ */
+final class SidecarsJson {
+  private SidecarsJson() {}
+
+  static String list(SidecarsView v, List<SidecarRow> rows, int offset) {
+    StringBuilder sb = new StringBuilder(1024 + 700 * rows.size());
+    sb.append("{\"summary\":{\"executors\":").append(v.all().size()).append(",\"states\":{");
+    boolean first = true;
+    for (Map.Entry<String, Long> e : v.states().entrySet()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      Format.json(sb, e.getKey());
+      sb.append(':').append(e.getValue());
+    }
+    sb.append("},\"handoffs\":");
+    totals(sb, v.totals());
+    sb.append("},\"state\":");
+    Format.json(sb, v.stateFilter());
+    sb.append(",\"total\":").append(v.selected().size()).append(",\"offset\":").append(offset).append(",\"executors\":[");
+    for (int i = 0; i < rows.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      row(sb, rows.get(i));
+    }
+    return sb.append("]}").toString();
+  }
+
+  static String one(SidecarRow r) {
+    StringBuilder sb = new StringBuilder(1024);
+    row(sb, r);
+    return sb.toString();
+  }
+
+  static String error(String message) {
+    StringBuilder sb = new StringBuilder("{\"error\":");
+    Format.json(sb, message);
+    return sb.append('}').toString();
+  }
+
+  private static void row(StringBuilder sb, SidecarRow r) {
+    sb.append("{\"executorId\":");
+    Format.json(sb, r.executorId());
+    sb.append(",\"host\":");
+    Format.json(sb, r.host());
+    sb.append(",\"runtime\":");
+    Format.json(sb, r.runtime());
+    sb.append(",\"state\":");
+    Format.json(sb, r.state());
+    sb.append(",\"restarts\":").append(r.restarts()).append(",\"lastExitCode\":").append(r.lastExitCode())
+        .append(",\"permanent\":").append(r.permanent()).append(",\"reason\":");
+    Format.json(sb, r.reason());
+    sb.append(",\"instance\":");
+    Format.json(sb, r.instanceId());
+    sb.append(",\"stateSinceMillis\":").append(r.stateSinceMillis()).append(",\"reportAgeMillis\":")
+        .append(r.reportAgeMillis()).append(",\"lastFailure\":");
+    Format.json(sb, r.lastFailure());
+    sb.append(",\"lastFailureMillis\":").append(r.lastFailureMillis()).append(",\"handoffs\":");
+    totals(sb, r.handoffs());
+    sb.append('}');
+  }
+
+  private static void totals(StringBuilder sb, HandoffTotals t) {
+    sb.append("{\"done\":").append(t.done()).append(",\"failed\":").append(t.failed()).append(",\"bytesIn\":")
+        .append(t.bytesIn()).append(",\"bytesOut\":").append(t.bytesOut()).append(",\"p50Ms\":")
+        .append(String.format(Locale.ROOT, "%.3f", t.p50Millis())).append(",\"p99Ms\":")
+        .append(String.format(Locale.ROOT, "%.3f", t.p99Millis())).append('}');
+  }
+}
