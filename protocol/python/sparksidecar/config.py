@@ -95,18 +95,24 @@ def _human_ms(ms: int) -> str:
     return "%d ms" % ms
 
 
+_TIME_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000}
+
+
 def duration_ms(raw: str) -> int:
-    """``500ms``, ``30s``, ``5m``, ``1h``; a bare number is seconds (the plugin's rule)."""
-    s = raw.lower()
-    for suffix, unit in (("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)):
-        if s.endswith(suffix):
-            number = s[:-len(suffix)]
-            break
-    else:
-        number, unit = s, 1000
-    if not re.fullmatch(r"[+-]?\d+", number) or abs(int(number)) > 2 ** 63 - 1:
+    """Spark's time strings (``JavaUtils.timeStringAsMs``: ``us``, ``ms``, ``s``, ``m`` or ``min``,
+    ``h``, ``d``, case-insensitive), except that a bare number is seconds: the plugin's rule."""
+    s = raw.strip()
+    if re.fullmatch(r"-?[0-9]+", s):
+        s += "s"
+    m = re.fullmatch(r"(-?[0-9]+)([a-z]+)?", s.lower())
+    if m is None or abs(int(m.group(1))) > 2 ** 63 - 1:
         raise ValueError("not a duration (e.g. 500ms, 30s, 5m)")
-    return int(number) * unit
+    value, suffix = int(m.group(1)), m.group(2)
+    if suffix == "us":
+        return value // 1000 if value >= 0 else -((-value) // 1000)  # Java's TimeUnit truncates toward zero
+    if suffix not in _TIME_UNITS_MS:
+        raise ValueError("not a duration (e.g. 500ms, 30s, 5m)")
+    return value * _TIME_UNITS_MS[suffix]
 
 
 def _duration(min_ms: int) -> Parser:
@@ -117,22 +123,23 @@ def _duration(min_ms: int) -> Parser:
     return parse
 
 
+_SIZE_UNITS = {"b": 1, "k": 1 << 10, "kb": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "g": 1 << 30, "gb": 1 << 30,
+               "t": 1 << 40, "tb": 1 << 40, "p": 1 << 50, "pb": 1 << 50}
+
+
 def size_bytes(raw: str) -> int:
-    """``512m``, ``3g``, ``1024k`` or bytes; empty means unset (0) (the plugin's rule)."""
-    if raw == "":
+    """Spark's size strings (``JavaUtils.byteStringAsBytes``: a bare number is bytes; ``k``, ``m``,
+    ``g``, ``t``, ``p``, each with an optional ``b``, binary multiples, case-insensitive); empty means
+    unset (0): the plugin's rule."""
+    s = raw.strip()
+    if s == "":
         return 0
-    s = raw.lower()
-    if s.endswith("b"):
-        s = s[:-1]
-    unit = 1
-    if s and s[-1] in "kmgt":
-        unit = 1 << (10 * ("kmgt".index(s[-1]) + 1))
-        s = s[:-1]
-    if not re.fullmatch(r"[+-]?\d+", s) or abs(int(s)) > 2 ** 63 - 1:
-        raise ValueError("not a size (e.g. 512m, 3g)")
-    if int(s) < 0:
+    if s.startswith("-"):
         raise ValueError("must not be negative")
-    return int(s) * unit
+    m = re.fullmatch(r"([0-9]+)([a-z]+)?", s.lower())
+    if m is None or int(m.group(1)) > 2 ** 63 - 1 or (m.group(2) is not None and m.group(2) not in _SIZE_UNITS):
+        raise ValueError("not a size (e.g. 512m, 3g)")
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2) or "b"]
 
 
 def _bytes(raw: str) -> str:
