@@ -6,6 +6,8 @@ import time
 
 import cli_once
 import hello_server
+import legacy_image
+import pandas_udfs
 import parallel
 import word_count
 from conftest import containers_of, docker
@@ -96,8 +98,6 @@ def test_without_the_plugin_a_task_is_told_which_conf_to_add(spark_app) -> None:
 
 
 def test_map_in_pandas_and_a_python_udf_reach_the_executors_sidecar(spark_app) -> None:
-    import pandas_udfs
-
     spark = spark_app("py-pandas-udfs", {**pandas_udfs.CONF, "spark.sql.execution.arrow.maxRecordsPerBatch": "500"})
     rnd = random.Random(11)
     fruits = ["apple", "banana", "Unknown", "cherry"]
@@ -111,8 +111,6 @@ def test_map_in_pandas_and_a_python_udf_reach_the_executors_sidecar(spark_app) -
 
 
 def test_an_unchanged_legacy_flag_image_serves_python_tasks_one_container_per_handoff(spark_app) -> None:
-    import legacy_image
-
     # one executor with 2 cores: two Python workers share its one legacy volume at the same time
     spark = spark_app("py-legacy", legacy_image.CONF, master="local-cluster[1,2,1024]")
     rows = ["row-%d,%d" % (i, i) for i in range(6)]
