@@ -7,6 +7,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.from_csv;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.raise_error;
 import static org.apache.spark.sql.functions.spark_partition_id;
 import static org.apache.spark.sql.functions.struct;
@@ -100,8 +101,11 @@ final class FrameCodec {
   }
 
   /**
-   * From {@code records} (columns {@code _1}: row number, {@code _2}: the record's bytes) to the
-   * columns of {@code schema}, failing the task on the first record that does not match.
+   * From {@code records} (one column {@code value}: the record's bytes, in the order the output
+   * has them) to the columns of {@code schema}, failing the task on the first record that does not
+   * match. The row number is the record's index in its partition, taken from
+   * {@code monotonically_increasing_id()} right after the hand-off (its low 33 bits are the index
+   * of the row within the partition), so that no counter travels with every record.
    */
   static Dataset<Row> decode(Dataset<Row> records, StructType schema, FrameOptions o) {
     Map<String, String> opts = options(o);
@@ -115,9 +119,10 @@ final class FrameCodec {
       parsed = parsed.add(f.name(), wire(o.format(), f), true, f.metadata());
     }
     parsed = parsed.add(CORRUPT, DataTypes.StringType, true);
-    Column rec = col("_2").cast(DataTypes.StringType);
+    Column rec = col("value").cast(DataTypes.StringType);
+    Column row = monotonically_increasing_id().bitwiseAND(lit((1L << 33) - 1)).plus(lit(1L));
     Column p = o.format() == Format.CSV ? from_csv(rec, lit(parsed.toDDL()), opts) : from_json(rec, parsed, opts);
-    Dataset<Row> step = records.select(col("_1").as("row"), rec.as("rec"), p.as("p"));
+    Dataset<Row> step = records.select(row.as("row"), rec.as("rec"), p.as("p"));
 
     Column bad = col("p").getField(CORRUPT).isNotNull();
     for (StructField f : schema.fields()) {

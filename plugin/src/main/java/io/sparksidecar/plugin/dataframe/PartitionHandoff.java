@@ -16,7 +16,7 @@ import org.apache.spark.util.TaskCompletionListener;
  * as it is read. The hand-off is closed when the output is read to its end, or when the task ends
  * (completion listener), whichever comes first. An empty partition makes no hand-off.
  */
-final class PartitionHandoff implements MapPartitionsFunction<byte[], scala.Tuple2<Long, byte[]>> {
+final class PartitionHandoff implements MapPartitionsFunction<byte[], byte[]> {
   private static final long serialVersionUID = 1L;
 
   /** Opens hand-offs on the executor; {@link #EXECUTOR_SIDECAR} in production. */
@@ -38,7 +38,7 @@ final class PartitionHandoff implements MapPartitionsFunction<byte[], scala.Tupl
   }
 
   @Override
-  public Iterator<scala.Tuple2<Long, byte[]>> call(Iterator<byte[]> records) {
+  public Iterator<byte[]> call(Iterator<byte[]> records) {
     if (!records.hasNext()) {
       return Collections.emptyIterator();
     }

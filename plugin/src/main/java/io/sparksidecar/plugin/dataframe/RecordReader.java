@@ -10,10 +10,10 @@ import java.util.NoSuchElementException;
 /**
  * Splits a sidecar's output into records as it reads it, one buffer at a time: at {@code \n}
  * (a {@code \r} before it dropped), and for CSV only outside quotes, so that a quoted field may
- * span lines. Yields {@code (row number, record bytes)} with rows counted from 1 after the header.
+ * span lines. Yields the bytes of each record; a header, when there is one, is skipped.
  * Closes the stream at its end or on {@link #close()}, and then runs {@code onEnd}. Not thread-safe.
  */
-final class RecordReader implements Iterator<scala.Tuple2<Long, byte[]>>, AutoCloseable {
+final class RecordReader implements Iterator<byte[]>, AutoCloseable {
   private final InputStream in;
   private final String name;
   private final boolean csv;
@@ -49,13 +49,14 @@ final class RecordReader implements Iterator<scala.Tuple2<Long, byte[]>>, AutoCl
   }
 
   @Override
-  public scala.Tuple2<Long, byte[]> next() {
+  public byte[] next() {
     if (!hasNext()) {
       throw new NoSuchElementException();
     }
     byte[] r = next;
     next = null;
-    return new scala.Tuple2<>(++row, r);
+    row++;
+    return r;
   }
 
   private void advance() {

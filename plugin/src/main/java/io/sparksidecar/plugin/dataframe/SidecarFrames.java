@@ -59,8 +59,7 @@ public final class SidecarFrames {
     FrameTypes.check(options.format(), outputSchema, "output");
     byte[] header = options.header() ? FrameCodec.header(df.schema(), options) : null;
     Dataset<byte[]> records = df.select(FrameCodec.encode(df, options)).as(Encoders.BINARY());
-    Dataset<Row> back = records.mapPartitions(new PartitionHandoff(options, header, source),
-        Encoders.tuple(Encoders.LONG(), Encoders.BINARY())).toDF();
+    Dataset<Row> back = records.mapPartitions(new PartitionHandoff(options, header, source), Encoders.BINARY()).toDF();
     return FrameCodec.decode(back, outputSchema, options);
   }
 
