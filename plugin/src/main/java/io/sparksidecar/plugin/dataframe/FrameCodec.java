@@ -52,8 +52,38 @@ final class FrameCodec {
 
   private FrameCodec() {}
 
-  /** Spark's writer/reader options for {@code o}: the format's defaults, then the user's. */
-  static Map<String, String> options(FrameOptions o) {
+  /** Spark's writer options for {@code o}: the format's defaults, then the user's. */
+  static Map<String, String> writeOptions(FrameOptions o) {
+    Map<String, String> m = common(o);
+    if (o.format() == Format.CSV) {
+      m.put("emptyValue", "\"\""); // the empty string as ""
+    } else {
+      m.put("ignoreNullFields", "false"); // nulls are written, as null
+    }
+    // microseconds and the offset: Spark's default pattern has milliseconds only
+    m.put("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX");
+    m.put("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
+    m.putAll(o.sparkOptions());
+    return m;
+  }
+
+  /**
+   * Spark's reader options for {@code o}, PERMISSIVE with the corrupt-record column. No date or
+   * timestamp pattern unless the user gives one: Spark's default parsers read ISO 8601 with any
+   * fraction and offset, and are several times faster than a pattern.
+   */
+  static Map<String, String> readOptions(FrameOptions o) {
+    Map<String, String> m = common(o);
+    if (o.format() == Format.CSV) {
+      m.put("emptyValue", EMPTY); // a quoted empty field, told apart from null (see EMPTY)
+    }
+    m.putAll(o.sparkOptions());
+    m.put("mode", "PERMISSIVE");
+    m.put("columnNameOfCorruptRecord", CORRUPT);
+    return m;
+  }
+
+  private static Map<String, String> common(FrameOptions o) {
     Map<String, String> m = new HashMap<>();
     if (o.format() == Format.CSV) {
       m.put("quote", "\"");
@@ -61,13 +91,7 @@ final class FrameCodec {
       m.put("ignoreLeadingWhiteSpace", "false");
       m.put("ignoreTrailingWhiteSpace", "false");
       m.put("nullValue", "");
-      m.put("emptyValue", "\"\""); // written: the empty string as ""
-    } else {
-      m.put("ignoreNullFields", "false"); // nulls are written, as null
     }
-    m.put("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX");
-    m.put("timestampNTZFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSS");
-    m.putAll(o.sparkOptions());
     return m;
   }
 
@@ -82,7 +106,7 @@ final class FrameCodec {
       cols.add(c.as(f.name()));
     }
     Column row = struct(cols.toArray(new Column[0]));
-    Column text = o.format() == Format.CSV ? to_csv(row, options(o)) : to_json(row, options(o));
+    Column text = o.format() == Format.CSV ? to_csv(row, writeOptions(o)) : to_json(row, writeOptions(o));
     return text.cast(DataTypes.BinaryType);
   }
 
@@ -108,12 +132,7 @@ final class FrameCodec {
    * of the row within the partition), so that no counter travels with every record.
    */
   static Dataset<Row> decode(Dataset<Row> records, StructType schema, FrameOptions o) {
-    Map<String, String> opts = options(o);
-    opts.put("mode", "PERMISSIVE");
-    opts.put("columnNameOfCorruptRecord", CORRUPT);
-    if (o.format() == Format.CSV && !o.sparkOptions().containsKey("emptyValue")) {
-      opts.put("emptyValue", EMPTY);
-    }
+    Map<String, String> opts = readOptions(o);
     StructType parsed = new StructType();
     for (StructField f : schema.fields()) {
       parsed = parsed.add(f.name(), wire(o.format(), f), true, f.metadata());
@@ -155,10 +174,8 @@ final class FrameCodec {
 
   /** "column 'c' (type): value 'v' ...", for the first culprit of a bad record; evaluated only for it. */
   private static Column culprit(StructType schema, FrameOptions o) {
-    Map<String, String> opts = options(o);
-    if (o.format() == Format.CSV && !o.sparkOptions().containsKey("emptyValue")) {
-      opts.put("emptyValue", EMPTY);
-    }
+    Map<String, String> opts = readOptions(o);
+    opts.remove("columnNameOfCorruptRecord"); // the text of every field, no corrupt column in its schema
     StructType asText = new StructType();
     for (StructField f : schema.fields()) {
       asText = asText.add(f.name(), DataTypes.StringType, true);
@@ -180,9 +197,7 @@ final class FrameCodec {
       if (o.format() == Format.CSV) {
         mismatch = typed.isNull().and(raw.isNotNull()); // CSV parses every field on its own
       } else {
-        Map<String, String> one = new HashMap<>(opts);
-        one.put("mode", "PERMISSIVE");
-        one.put("columnNameOfCorruptRecord", CORRUPT);
+        Map<String, String> one = readOptions(o);
         StructType single = new StructType().add(f.name(), f.dataType(), true).add(CORRUPT, DataTypes.StringType, true);
         mismatch = from_json(rec, single, one).getField(CORRUPT).isNotNull();
       }
