@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JSON, the result saved as a table and read back equal; then an output schema the sidecar's output
  * does not match fails the job naming the row, the column and the value.
  */
-@Timeout(300)
+@Timeout(600) // a bound, not a measurement: under a loaded machine the first codegen in 4 cold executors takes minutes
 class DataFrameIT {
   static final StructType SCHEMA = new StructType().add("fruit", DataTypes.StringType).add("n", DataTypes.IntegerType)
       .add("price", DataTypes.createDecimalType(10, 2)).add("weight", DataTypes.FloatType)
