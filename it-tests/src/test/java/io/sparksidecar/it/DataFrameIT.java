@@ -1,15 +1,19 @@
 package io.sparksidecar.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sparksidecar.plugin.RowsCsv;
-import io.sparksidecar.plugin.Sidecars;
-import io.sparksidecar.protocol.Handoff;
+import io.sparksidecar.plugin.dataframe.FrameOptions;
+import io.sparksidecar.plugin.dataframe.Format;
+import io.sparksidecar.plugin.dataframe.SidecarFrames;
+import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.sql.Date;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,34 +25,85 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Spark rows through sidecars with RowsCsv, 4 executors, 4 sidecars, the result saved as a table. */
-@Timeout(300)
+/**
+ * Typed DataFrames through real sidecars: 4 executor JVMs, 4 dd-cli containers (the sh agent runs
+ * {@code dd if=in/infile.csv of=out/outfile.csv} per request), {@link SidecarFrames} in CSV and in
+ * JSON, the result saved as a table and read back equal; then an output schema the sidecar's output
+ * does not match fails the job naming the row, the column and the value.
+ */
+@Timeout(600) // a bound, not a measurement: under a loaded machine the first codegen in 4 cold executors takes minutes
 class DataFrameIT {
-  static final StructType SCHEMA = new StructType().add("fruit", DataTypes.StringType).add("n", DataTypes.IntegerType);
+  static final StructType SCHEMA = new StructType().add("fruit", DataTypes.StringType).add("n", DataTypes.IntegerType)
+      .add("price", DataTypes.createDecimalType(10, 2)).add("weight", DataTypes.FloatType)
+      .add("picked", DataTypes.DateType).add("seen", DataTypes.TimestampType).add("code", DataTypes.BinaryType)
+      .add("grade", DataTypes.ShortType);
 
   @Test
-  void rowsGoThroughFourSidecarsIntoATable(@TempDir Path warehouse) throws Exception {
+  void typedRowsGoThroughFourSidecarsIntoATable(@TempDir Path warehouse) throws Exception {
     String appId;
     try (JavaSparkContext sc = LocalCluster.start("dataframe", Map.of("spark.sidecar.image", TestImages.DD_CLI,
         "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker",
         "spark.sql.warehouse.dir", warehouse.toString()), "local-cluster[4,1,1024]")) {
       appId = sc.sc().applicationId();
       SparkSession spark = SparkSession.builder().getOrCreate();
-      Dataset<Row> in = spark.createDataFrame(List.of(RowFactory.create("apple, red", 1), RowFactory.create("banana \"b\"", 2),
-          RowFactory.create("cherry", 3), RowFactory.create("date", null)), SCHEMA).repartition(4);
-      JavaRDD<Row> out = in.javaRDD().mapPartitions(rows -> {
-        try (Handoff h = Sidecars.get().newHandoff()) {
-          RowsCsv.writeRows(h, "infile.csv", rows, null).expectOutput("outfile.csv");
-          h.run(Duration.ofSeconds(60));
-          return RowsCsv.readRows(h, "outfile.csv", SCHEMA, false).iterator();
-        }
-      });
-      spark.createDataFrame(out, SCHEMA).write().saveAsTable("fruit_out");
+      Dataset<Row> in = spark.createDataFrame(rows(), SCHEMA).repartition(4);
+
+      // CSV: every column typed as declared, nulls kept, into a table
+      SidecarFrames.transform(in, Format.CSV, SCHEMA).write().saveAsTable("fruit_out");
       assertThat(LocalCluster.containersOf(appId)).as("one sidecar per executor").isEqualTo(4);
-      List<Row> table = spark.table("fruit_out").collectAsList();
-      assertThat(table).containsExactlyInAnyOrder(RowFactory.create("apple, red", 1), RowFactory.create("banana \"b\"", 2),
-          RowFactory.create("cherry", 3), RowFactory.create("date", null));
+      Dataset<Row> table = spark.table("fruit_out");
+      assertThat(table.schema().json()).isEqualTo(nullable(SCHEMA).json());
+      assertThat(sorted(table.toJSON().collectAsList())).isEqualTo(sorted(in.toJSON().collectAsList()));
+
+      // JSON, nested: the same sidecar, under the names its command knows
+      StructType nested = new StructType().add("fruit", DataTypes.StringType)
+          .add("batches", DataTypes.createArrayType(new StructType().add("n", DataTypes.IntegerType)
+              .add("seen", DataTypes.TimestampType)))
+          .add("tags", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
+      Dataset<Row> json = in.selectExpr("fruit", "array(named_struct('n', n, 'seen', seen), null) AS batches",
+          "map('grade', cast(grade AS STRING), 'code', base64(code)) AS tags");
+      FrameOptions asCsvNames = FrameOptions.builder(Format.JSON).inputName("infile.csv").outputName("outfile.csv").build();
+      Dataset<Row> back = SidecarFrames.transform(json, nested, asCsvNames);
+      assertThat(back.schema().json()).isEqualTo(nullable(nested).json());
+      assertThat(sorted(back.toJSON().collectAsList())).isEqualTo(sorted(json.toJSON().collectAsList()));
+
+      // an output schema that does not match what the sidecar wrote: the job fails naming row, column and value
+      StructType wrong = new StructType().add("fruit", DataTypes.IntegerType).add("n", DataTypes.IntegerType)
+          .add("price", DataTypes.createDecimalType(10, 2)).add("weight", DataTypes.FloatType)
+          .add("picked", DataTypes.DateType).add("seen", DataTypes.TimestampType).add("code", DataTypes.BinaryType)
+          .add("grade", DataTypes.ShortType);
+      assertThatThrownBy(() -> SidecarFrames.transform(in.filter("fruit = 'cherry'").coalesce(1), Format.CSV, wrong)
+          .collectAsList())
+          .hasStackTraceContaining("sidecar output 'outfile.csv' of partition 0 does not match the output schema: "
+              + "row 1, column 'fruit' (int): value 'cherry' is not an int");
     }
     LocalCluster.awaitNoContainers(appId, 30_000);
+  }
+
+  static List<Row> rows() {
+    List<Row> rows = new ArrayList<>();
+    String[] fruits = {"apple, red", "banana \"b\"", "cherry", "date\nwith a line break", ""};
+    for (int i = 0; i < 40; i++) {
+      Timestamp seen = Timestamp.valueOf("2026-11-30 10:00:00");
+      seen.setNanos(123_456_000 + i * 1000);
+      rows.add(RowFactory.create(fruits[i % fruits.length], i, new BigDecimal(i + ".25"), i * 0.5f,
+          Date.valueOf("2026-11-" + (1 + i % 28)), seen, new byte[] {(byte) i, 0, (byte) 255}, (short) (i - 20)));
+    }
+    rows.add(RowFactory.create(null, null, null, null, null, null, null, null));
+    return rows;
+  }
+
+  static List<String> sorted(List<String> l) {
+    List<String> s = new ArrayList<>(l);
+    Collections.sort(s);
+    return s;
+  }
+
+  static StructType nullable(StructType s) {
+    StructType out = new StructType();
+    for (var f : s.fields()) {
+      out = out.add(f.name(), f.dataType(), true, f.metadata());
+    }
+    return out;
   }
 }

@@ -1,0 +1,152 @@
+package io.sparksidecar.it;
+
+import io.sparksidecar.plugin.Sidecars;
+import io.sparksidecar.plugin.dataframe.Format;
+import io.sparksidecar.plugin.dataframe.FrameOptions;
+import io.sparksidecar.plugin.dataframe.SidecarFrames;
+import io.sparksidecar.protocol.Handoff;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Date;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Typed DataFrames through the sidecar next to the same sidecar fed by hand-written lines, in one
+ * run on the same cluster (local-cluster[2,1,1024], two dd-cli containers copying the input to
+ * the output), the same cached DataFrame, alternating rounds:
+ * <ul>
+ *   <li>hand-written: {@code javaRDD().mapPartitions}, each Row formatted by hand
+ *       ({@code fruit,n,price,weight,picked}), streamed into the input, the output read line by
+ *       line and split and parsed by hand into Rows, then {@code createDataFrame(rdd, schema)};</li>
+ *   <li>typed: {@code SidecarFrames.transform(df, CSV, schema)} (and JSON for reference).</li>
+ * </ul>
+ * Each round writes the result to Spark's {@code noop} sink (every column computed, nothing
+ * stored). Prints the median rows/s of each and typed / hand-written (target >= 0.80).
+ * Run: {@code mvn -q -pl it-tests verify -DskipTests exec:exec@bench-frames} (after
+ * {@code bash images/build.sh}); {@code -Dbench.rounds=N}, {@code -Dbench.rows=N}.
+ */
+public final class FramesBenchmark {
+  static final StructType SCHEMA = new StructType().add("fruit", DataTypes.StringType).add("n", DataTypes.IntegerType)
+      .add("price", DataTypes.createDecimalType(10, 2)).add("weight", DataTypes.DoubleType).add("picked", DataTypes.DateType);
+
+  /** dd-cli copies infile.csv to outfile.csv, whatever is inside. */
+  static final FrameOptions JSON_AS_DD_NAMES = FrameOptions.builder(Format.JSON).inputName("infile.csv")
+      .outputName("outfile.csv").build();
+
+  private FramesBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int rounds = Integer.getInteger("bench.rounds", 5);
+    int rows = Integer.getInteger("bench.rows", 400_000);
+    double[] hand = new double[rounds];
+    double[] csv = new double[rounds];
+    double[] json = new double[rounds];
+    try (JavaSparkContext sc = LocalCluster.start("frames-benchmark", Map.of("spark.sidecar.image", TestImages.DD_CLI,
+        "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker"))) {
+      SparkSession spark = SparkSession.builder().getOrCreate();
+      Dataset<Row> df = spark.range(0, rows, 1, 2).selectExpr(
+          "element_at(array('apple','banana','cherry','date','elderberry'), cast(id % 5 + 1 AS INT)) AS fruit",
+          "cast(id AS INT) AS n", "cast(id % 100000 / 100.0 AS DECIMAL(10,2)) AS price", "cast(id * 0.25 AS DOUBLE) AS weight",
+          "date_add(DATE'2026-01-01', cast(id % 365 AS INT)) AS picked").cache();
+      System.out.printf("%d rows in %d partitions (cached: %d)%n", rows, df.rdd().getNumPartitions(), df.count());
+      for (int r = -1; r < rounds; r++) { // round -1 warms every path up (codegen, JIT, sidecars)
+        double h = rate(rows, () -> spark.createDataFrame(handWritten(df.javaRDD()), SCHEMA).write().format("noop").mode("overwrite").save());
+        double c = rate(rows, () -> SidecarFrames.transform(df, Format.CSV, SCHEMA).write().format("noop").mode("overwrite").save());
+        double j = rate(rows, () -> SidecarFrames.transform(df, SCHEMA, JSON_AS_DD_NAMES).write().format("noop").mode("overwrite").save());
+        if (r >= 0) {
+          hand[r] = h;
+          csv[r] = c;
+          json[r] = j;
+        }
+        System.out.printf(Locale.ROOT, "round %d: hand-written %.0f rows/s, typed CSV %.0f rows/s, typed JSON %.0f rows/s%n", r, h, c, j);
+      }
+      check(spark, df);
+    }
+    System.out.println();
+    System.out.printf(Locale.ROOT, "| %-52s | %14s |%n", "path (" + rows + " rows, 2 executors, dd-cli sidecars)", "median rows/s");
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "hand-written lines (RDD mapPartitions, split/parse)", median(hand));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames CSV (to_csv / from_csv)", median(csv));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames JSON (to_json / from_json)", median(json));
+    System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed CSV / hand-written (target >= 0.80)", median(csv) / median(hand));
+    System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed JSON / hand-written", median(json) / median(hand));
+    System.out.println("rounds: hand " + Arrays.toString(hand) + "\n        csv  " + Arrays.toString(csv) + "\n        json "
+        + Arrays.toString(json));
+  }
+
+  /** Both paths give the same rows (so neither is measured doing less). */
+  private static void check(SparkSession spark, Dataset<Row> df) {
+    Dataset<Row> a = spark.createDataFrame(handWritten(df.javaRDD()), SCHEMA);
+    Dataset<Row> b = SidecarFrames.transform(df, Format.CSV, SCHEMA);
+    long differ = a.exceptAll(b).count() + b.exceptAll(a).count();
+    if (differ != 0) {
+      throw new IllegalStateException("hand-written and typed paths differ in " + differ + " rows");
+    }
+  }
+
+  private static double rate(int rows, Runnable job) {
+    long t = System.nanoTime();
+    job.run();
+    return rows / ((System.nanoTime() - t) / 1e9);
+  }
+
+  /** The hand-written path: one hand-off per partition, lines formatted and parsed by hand. */
+  static JavaRDD<Row> handWritten(JavaRDD<Row> rows) {
+    return rows.mapPartitions(FramesBenchmark::byHand);
+  }
+
+  private static Iterator<Row> byHand(Iterator<Row> rows) throws Exception {
+    List<Row> out = new ArrayList<>();
+    try (Handoff h = Sidecars.get().newHandoff()) {
+      h.writeInput("infile.csv", o -> {
+        Writer w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8), 1 << 16);
+        while (rows.hasNext()) {
+          Row r = rows.next();
+          w.write(r.getString(0));
+          w.write(',');
+          w.write(Integer.toString(r.getInt(1)));
+          w.write(',');
+          w.write(r.getDecimal(2).toPlainString());
+          w.write(',');
+          w.write(Double.toString(r.getDouble(3)));
+          w.write(',');
+          w.write(r.getDate(4).toString());
+          w.write('\n');
+        }
+        w.flush();
+      });
+      h.expectOutput("outfile.csv").run(Duration.ofMinutes(5));
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(h.openOutput("outfile.csv"), StandardCharsets.UTF_8), 1 << 16)) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String[] f = line.split(",", -1);
+          out.add(RowFactory.create(f[0], Integer.parseInt(f[1]), new BigDecimal(f[2]), Double.parseDouble(f[3]), Date.valueOf(f[4])));
+        }
+      }
+    }
+    return out.iterator();
+  }
+
+  private static double median(double[] v) {
+    double[] s = v.clone();
+    Arrays.sort(s);
+    return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  }
+}
