@@ -250,7 +250,7 @@ public final class SessionSidecars implements AutoCloseable {
         why = "its Spark Connect session " + e.session.connectId() + " closed";
       } else if (!Files.isDirectory(workDir.resolve(e.session.uuid()))) {
         why = "the session's directory " + workDir.resolve(e.session.uuid()) + " is gone (Spark evicted the session)";
-      } else if (!e.wish.keys().getOrDefault("process.archive", "").isEmpty()
+      } else if (!e.failed() && !e.wish.keys().getOrDefault("process.archive", "").isEmpty() // a failed one may name none
           && !Files.isDirectory(workDir.resolve(e.session.uuid()).resolve(e.wish.keys().get("process.archive")))) {
         why = "its archive " + e.wish.keys().get("process.archive") + " is gone";
       } else if (e.running.get() == 0 && now - e.lastUsedMillis() > idleMillis) {
