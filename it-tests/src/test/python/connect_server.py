@@ -123,6 +123,9 @@ class ConnectServer:
             while pids_with(self.app_id) and time.monotonic() < deadline:
                 time.sleep(0.3)
             left = pids_with(self.app_id)
+            if os.environ.get("SIDECAR_KEEP_WORK"):  # debugging: keep the executors' logs and files
+                shutil.copytree(os.path.join(SPARK_HOME, "work", self.app_id), os.path.join(self.work, "executors"))
+                print("executors' work directory kept in %s" % os.path.join(self.work, "executors"))
             shutil.rmtree(os.path.join(SPARK_HOME, "work", self.app_id), ignore_errors=True)
             if left:
                 raise AssertionError("processes of %s left 30 s after the server stopped: %s" % (self.app_id, left))

@@ -24,6 +24,7 @@ final class SessionSidecar implements AutoCloseable {
   private volatile String runtime = "?";
   private volatile SidecarSettings settings;
   private volatile boolean closed;
+  private volatile boolean refused;
 
   SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis) {
     this.session = session;
@@ -46,7 +47,12 @@ final class SessionSidecar implements AutoCloseable {
   }
 
   boolean failed() {
-    return failure != null;
+    return failure != null || refused;
+  }
+
+  /** It will not run (its failure is published next): it takes no place among the running ones. */
+  void refused() {
+    refused = true;
   }
 
   /** The sidecar tasks use; throws the reason when it could not be built. Does not wait for readiness. */
@@ -54,6 +60,9 @@ final class SessionSidecar implements AutoCloseable {
     String f = failure;
     if (f != null) {
       throw new SidecarException(f);
+    }
+    if (refused) {
+      throw new SidecarException("the sidecar of session " + session.uuid() + " was refused");
     }
     ExecutorSidecar s = sidecar;
     if (s == null || closed) {

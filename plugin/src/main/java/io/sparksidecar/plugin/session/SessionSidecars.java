@@ -142,7 +142,19 @@ public final class SessionSidecars implements AutoCloseable {
    */
   SessionSidecar acquire(SessionRef ref, SessionWish wish) {
     long now = clock.getAsLong();
-    SessionSidecar e;
+    SessionSidecar e = sessions.get(ref.uuid());
+    if (e != null && e.wish.equals(wish) && !e.failed() && !closed) {
+      e.used(now);
+      return e; // the steady state: no lock
+    }
+    // bad keys, an archive the session did not add, a missing program: refused before it takes a place
+    SidecarSettings settings = null;
+    String refusal = null;
+    try {
+      settings = wish.settings(ref, appConf, workDir.resolve(ref.uuid()));
+    } catch (SidecarException ex) {
+      refusal = ex.getMessage();
+    }
     SessionSidecar replaced = null;
     synchronized (this) {
       if (closed) {
@@ -157,32 +169,36 @@ public final class SessionSidecars implements AutoCloseable {
         replaced = remove(e, e.failed() ? "retrying after: " + e.stateLine() : "its session changed its spark.sidecar.session.* keys");
       }
       e = new SessionSidecar(ref, wish, discovery(ref), now);
-      sessions.put(ref.uuid(), e);
-      long live = sessions.values().stream().filter(x -> !x.failed()).count();
-      if (live > maxPerExecutor) {
-        List<String> others = sessions.values().stream().filter(x -> !x.failed() && !x.session.equals(ref))
-            .map(x -> x.session.uuid()).sorted().toList();
-        e.fail("session " + ref.uuid() + ": " + SidecarKeys.SESSION_MAX_PER_EXECUTOR.name() + "=" + maxPerExecutor
-            + " reached on executor " + executorId + " (session sidecars running for " + String.join(", ", others)
-            + "); a session's sidecar stops when the session closes or after " + SidecarKeys.SESSION_IDLE_TIMEOUT.name()
-            + "=" + Duration.ofMillis(idleMillis).toString().substring(2).toLowerCase() + " without tasks");
+      if (refusal == null) {
+        List<String> others = sessions.values().stream().filter(x -> !x.failed()).map(x -> x.session.uuid()).sorted().toList();
+        if (others.size() >= maxPerExecutor) {
+          refusal = "session " + ref.uuid() + ": " + SidecarKeys.SESSION_MAX_PER_EXECUTOR.name() + "=" + maxPerExecutor
+              + " reached on executor " + executorId + " (session sidecars running for " + String.join(", ", others)
+              + "); a session's sidecar stops when the session closes or after " + SidecarKeys.SESSION_IDLE_TIMEOUT.name()
+              + "=" + Duration.ofMillis(idleMillis).toString().substring(2).toLowerCase() + " without tasks";
+        }
       }
+      if (refusal != null) {
+        e.refused(); // counts for no place from now on, before its failure is published
+      }
+      sessions.put(ref.uuid(), e);
     }
-    stop(replaced);
+    stop(replaced); // deletes the replaced one's discovery file: before the new one is published
     synchronized (e) { // tasks of one session wait for its start; other sessions do not
-      if (!e.failed()) {
-        start(e);
+      if (refusal != null) {
+        LOG.error("spark-sidecar: executor {}: {}", executorId, refusal);
+        e.fail(refusal);
+      } else if (!e.failed()) {
+        start(e, settings);
       }
     }
     return e;
   }
 
-  private void start(SessionSidecar e) {
+  private void start(SessionSidecar e, SidecarSettings settings) {
     long t0 = System.nanoTime();
     ExecutorSidecar sidecar = null;
     try {
-      Path sessionDir = workDir.resolve(e.session.uuid());
-      SidecarSettings settings = e.wish.settings(e.session, appConf, sessionDir);
       SidecarRuntime runtime = Runtimes.choose(settings);
       sidecar = new ExecutorSidecar(appId, executorId + ".session-" + e.session.shortId(), settings, runtime, workDir,
           e::changed);
