@@ -96,7 +96,9 @@ class SessionSidecarsTest {
     assertThat(e.sidecar().status().state()).isEqualTo(Supervisor.State.READY);
     ProcessHandle p = process(e);
     assertThat(p.isAlive()).isTrue();
-    assertThat(p.info().commandLine().orElse("")).contains(ref.uuid() + "/env/bin/tool");
+    // runs in the session's own archive (the tool execs sleep: its working directory shows where it came from)
+    assertThat(Files.readSymbolicLink(Path.of("/proc", String.valueOf(p.pid()), "cwd")))
+        .isEqualTo(work.resolve(ref.uuid()).resolve("env").toAbsolutePath());
     assertThat(sessions.acquire(ref, tool())).isSameAs(e);
     String doc = Files.readString(discovery(ref));
     assertThat(doc).contains("\"state\": \"READY\"", "\"scope\": \"session\"", "\"session\": \"" + ref.uuid() + "\"",
