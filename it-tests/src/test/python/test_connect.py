@@ -227,3 +227,17 @@ def _executor_logs(env: Env) -> str:
         except OSError:
             pass
     return text
+
+
+def test_after_an_executor_sigkill_no_session_sidecar_of_it_is_left(env: Env) -> None:
+    """Last in the module: Spark replaces the killed executor; the watchdog removes its session sidecars."""
+    _on_every_executor(env, "b")
+    app = env.server.app_id
+    [executor] = [p for p in pids_with("CoarseGrainedExecutorBackend") if p in pids_with("--executor-id 0 ")
+                  and p in pids_with(app)]
+    mine = pids_with("%s-0.session-" % app)  # the session sidecars' agents (their volume is named after it)
+    assert mine, "no session sidecar on executor 0"
+    os.kill(executor, signal.SIGKILL)
+    took = _await("executor 0's session sidecars gone after its SIGKILL", lambda: not pids_with("%s-0.session-" % app),
+                  timeout=20)
+    print("executor SIGKILL -> its session sidecars gone in %.1f s" % took)
