@@ -75,6 +75,7 @@ public final class SessionSidecars implements AutoCloseable {
     this.idleMillis = SidecarKeys.SESSION_IDLE_TIMEOUT.get(appConf).toMillis();
     this.driver = driver;
     this.clock = clock;
+    removeFilesOfDeadExecutors(DiscoveryFile.executorTargets(this.workDir).get(1).getParent());
     this.sweeper = new Thread(this::sweepLoop, "sidecar-sessions-" + executorId);
     sweeper.setDaemon(true);
     if (sweepThread) {
@@ -312,6 +313,26 @@ public final class SessionSidecars implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("spark-sidecar: executor {} session sweep failed", executorId, e);
       }
+    }
+  }
+
+  /**
+   * An executor killed with SIGKILL leaves its session discovery files in the run dir (its
+   * sidecars are gone: the watchdog removed them); readers would never match them (pid start
+   * time), but nothing should be left behind: the next executor on the host removes them.
+   */
+  static void removeFilesOfDeadExecutors(Path runDir) {
+    try (java.util.stream.Stream<Path> files = Files.list(runDir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        int dot = name.indexOf(".session-");
+        if (dot > 0 && name.endsWith(".json") && name.substring(0, dot).matches("\\d+")
+            && ProcessHandle.of(Long.parseLong(name.substring(0, dot))).isEmpty()) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      LOG.debug("spark-sidecar: cannot clean {}: {}", runDir, e.toString());
     }
   }
 

@@ -216,6 +216,18 @@ class SessionSidecarsTest {
   }
 
   @Test
+  void sessionFilesOfExecutorsThatDiedBySigkillAreRemovedByTheNextExecutor() throws Exception {
+    Path run = Files.createDirectories(work.resolve("run"));
+    Path dead = Files.writeString(run.resolve("2147483646.session-" + UUID.randomUUID() + ".json"), "{}");
+    Path alive = Files.writeString(run.resolve(ProcessHandle.current().pid() + ".session-" + UUID.randomUUID() + ".json"), "{}");
+    Path executorsOwn = Files.writeString(run.resolve("2147483646.json"), "{}"); // not ours to remove
+    SessionSidecars.removeFilesOfDeadExecutors(run);
+    assertThat(dead).doesNotExist();
+    assertThat(alive).exists();
+    assertThat(executorsOwn).exists();
+  }
+
+  @Test
   void tagsOfAConnectTaskNameBothIds() {
     SessionRef r = SessionRef.fromTags("SparkConnect_OperationTag_User__Session_f8de043a-582d-4558-8787-1a63f6c0d294"
         + "_Operation_8d4c9f07-d92f-423a-b07f-758eaf5e0389,spark-session-4aaf17bf-c907-4dfe-8fde-794735586536-execution-"
