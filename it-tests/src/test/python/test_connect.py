@@ -96,6 +96,9 @@ def env(plugin_jar: str, py_files: str, tmp_path_factory: pytest.TempPathFactory
         "spark.sidecar.session.maxPerExecutor": str(MAX_PER_EXECUTOR),
     })
     e = None
+    # the Connect client marks this Python process as Connect-only (SPARK_CONNECT_MODE_ENABLED) and keeps it so
+    # after its sessions stop: restored at the end, so later tests can start classic SparkContexts
+    saved = {k: os.environ.get(k) for k in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE")}
     try:
         server.await_ready()
         e = Env(server, work, py_files)
@@ -107,6 +110,11 @@ def env(plugin_jar: str, py_files: str, tmp_path_factory: pytest.TempPathFactory
                     s.stop()
                 except Exception:  # noqa: BLE001 - a session a test already stopped
                     pass
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         server.stop()
 
 
