@@ -17,6 +17,8 @@ final class SessionSidecar implements AutoCloseable {
   final SessionWish wish;
   final DiscoveryFile discovery;
   final AtomicInteger running = new AtomicInteger(); // tasks of the session running on this executor now
+  /** Spark made {@code <executor cwd>/<uuid>} for the session (Connect sessions; not a classic session without artifacts). */
+  final boolean hadSessionDir;
   private final long createdMillis;
   private volatile long lastUsedMillis;
   private volatile ExecutorSidecar sidecar; // null while not built, or when it could not be
@@ -26,7 +28,8 @@ final class SessionSidecar implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean refused;
 
-  SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis) {
+  SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis, boolean hadSessionDir) {
+    this.hadSessionDir = hadSessionDir;
     this.session = session;
     this.wish = wish;
     this.discovery = discovery;

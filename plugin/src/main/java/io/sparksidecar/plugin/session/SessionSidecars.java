@@ -169,7 +169,7 @@ public final class SessionSidecars implements AutoCloseable {
       if (e != null) {
         replaced = remove(e, e.failed() ? "retrying after: " + e.stateLine() : "its session changed its spark.sidecar.session.* keys");
       }
-      e = new SessionSidecar(ref, wish, discovery(ref), now);
+      e = new SessionSidecar(ref, wish, discovery(ref), now, Files.isDirectory(workDir.resolve(ref.uuid())));
       if (refusal == null) {
         List<String> others = sessions.values().stream().filter(x -> !x.failed()).map(x -> x.session.uuid()).sorted().toList();
         if (others.size() >= maxPerExecutor) {
@@ -265,7 +265,7 @@ public final class SessionSidecars implements AutoCloseable {
       String why = null;
       if (closedIds.contains(e.session.connectId())) {
         why = "its Spark Connect session " + e.session.connectId() + " closed";
-      } else if (!Files.isDirectory(workDir.resolve(e.session.uuid()))) {
+      } else if (e.hadSessionDir && !Files.isDirectory(workDir.resolve(e.session.uuid()))) {
         why = "the session's directory " + workDir.resolve(e.session.uuid()) + " is gone (Spark evicted the session)";
       } else if (!e.failed() && !e.wish.keys().getOrDefault("process.archive", "").isEmpty() // a failed one may name none
           && !Files.isDirectory(workDir.resolve(e.session.uuid()).resolve(e.wish.keys().get("process.archive")))) {

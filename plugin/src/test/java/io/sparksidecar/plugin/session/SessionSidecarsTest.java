@@ -145,6 +145,19 @@ class SessionSidecarsTest {
   }
 
   @Test
+  void aSessionWithoutADirectoryOfItsOwnKeepsItsSidecarUntilIdle() throws Exception {
+    sessions(APP);
+    SessionRef classic = new SessionRef(UUID.randomUUID().toString(), ""); // a classic session that added nothing
+    SessionSidecar e = sessions.acquire(classic, wish("runtime", "process", "command", "sleep 300"));
+    sessions.sweep();
+    assertThat(process(e).isAlive()).isTrue();
+    ProcessHandle p = process(e);
+    now.addAndGet(61_000);
+    sessions.sweep();
+    assertThat(p.isAlive()).isFalse();
+  }
+
+  @Test
   void aRunningTaskKeepsItsSessionsSidecarPastTheIdleTimeout() throws Exception {
     sessions(APP);
     SessionRef a = session();
