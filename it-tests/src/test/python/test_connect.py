@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import signal
 import tarfile
 import time
@@ -48,6 +49,14 @@ class Env:
         connect_tool.use_environment(s, archive, self.client_zip, fragment=fragment, command=command)
         self.sessions[name] = s
         return s
+
+    def run(self, name: str, n: int) -> List[str]:
+        """Rows through the session's sidecar; remembers the session's uuid from the discovery file its tasks used."""
+        rows = connect_tool.run(self.sessions[name], n=n)
+        m = re.search(r"\.session-([0-9a-f-]{36})\.json$", rows[0].split("|")[2]) if rows else None
+        if m:
+            self._uuids.setdefault(name, m.group(1))
+        return rows
 
     def uuid(self, name: str) -> str:
         """The session's own uuid (its tasks' ``spark-session-<uuid>`` tag, its artifacts' directory)."""
@@ -129,19 +138,18 @@ def _await(what: str, cond, timeout: float = 15.0) -> float:
 
 def _on_every_executor(e: Env, name: str, tries: int = 20) -> None:
     """Runs the session's jobs until its sidecar runs on every executor (Spark places tasks; bounded)."""
-    uuid = e.uuid(name)
     for _ in range(tries):
-        if len(e.executors_with(uuid)) == e.server.executors:
+        if name in e._uuids and len(e.executors_with(e.uuid(name))) == e.server.executors:
             return
-        connect_tool.run(e.sessions[name], n=8)
-    raise AssertionError("session %s has sidecars on %s only after %d jobs" % (name, e.executors_with(uuid), tries))
+        e.run(name, 8)
+    raise AssertionError("session %s has sidecars on %s only after %d jobs" % (name, e.executors_with(e.uuid(name)), tries))
 
 
 def test_two_sessions_each_reach_their_own_version_and_others_the_executor_wide_one(env: Env) -> None:
     a = env.session("a", env.v1)
     b = env.session("b", env.v2)
-    got_a = connect_tool.run(a, n=6)
-    got_b = connect_tool.run(b, n=6)
+    got_a = env.run("a", 6)
+    got_b = env.run("b", 6)
     ua, ub = env.uuid("a"), env.uuid("b")
     assert ua != ub
     assert sorted(r.split("|")[0] for r in got_a) == ["tool 1.0 %d" % i for i in range(6)], got_a
@@ -172,12 +180,12 @@ def test_closing_a_session_stops_its_sidecars_on_every_executor_within_seconds(e
     assert "stops the sidecar of session %s: its Spark Connect session" % ua in _executor_logs(env)
     # the other session's sidecars were not touched
     assert sorted(pids_with(ub)) == before_b
-    assert sorted(r.split("|")[0] for r in connect_tool.run(env.sessions["b"], n=2)) == ["tool 2.0 0", "tool 2.0 1"]
+    assert sorted(r.split("|")[0] for r in env.run("b", 2)) == ["tool 2.0 0", "tool 2.0 1"]
 
 
 def test_one_sessions_sidecar_crash_does_not_touch_the_others(env: Env) -> None:
     c = env.session("c", env.v1)
-    connect_tool.run(c, n=2)
+    env.run("c", 2)
     ub, uc = env.uuid("b"), env.uuid("c")
     victims = pids_with("%s/%s/bin/tool" % (ub, connect_tool.FRAGMENT))
     assert victims
@@ -217,7 +225,7 @@ def test_bad_input_fails_that_sessions_task_naming_session_key_and_value(env: En
     assert "session %s" % env.uuid("f") in msg, msg
     assert "spark.sidecar.session.maxPerExecutor=%d" % MAX_PER_EXECUTOR in msg, msg
     # the others are untouched
-    assert sorted(r.split("|")[0] for r in connect_tool.run(env.sessions["b"], n=2)) == ["tool 2.0 0", "tool 2.0 1"]
+    assert sorted(r.split("|")[0] for r in env.run("b", 2)) == ["tool 2.0 0", "tool 2.0 1"]
     assert sorted(r.split("|")[0] for r in connect_tool.run(env.sessions["c"], n=2)) == ["tool 1.0 0", "tool 1.0 1"]
     # a failed session holds no place: once c closes, f gets its sidecar
     uc = env.uuid("c")
