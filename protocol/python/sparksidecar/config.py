@@ -280,6 +280,8 @@ KEYS: Dict[str, "tuple[str, Parser]"] = {
     "kubernetes.nativeSidecar": ("auto", _one_of("auto", "true", "false")),
     "kubernetes.volumes.medium": ("", _k8s_medium),
     "kubernetes.volumes.sizeLimit": ("", _bytes),
+    "session.maxPerExecutor": ("4", _integer(1, 1000)),
+    "session.idleTimeout": ("30m", _duration(1000)),
 }
 
 

@@ -361,8 +361,12 @@ def sidecar(timeout: Optional[float] = None) -> ExecutorSidecar:
     """This executor's sidecar, found with no paths passed (see the module doc); waits while it is
     starting (at most ``timeout`` seconds, default the plugin's readiness timeout). Raises
     :class:`SidecarError` naming ``--conf spark.plugins=...`` when there is no plugin, or the
-    sidecar's failure reason."""
+    sidecar's failure reason. In a Spark Connect session that asked for its own sidecar
+    (``spark.sidecar.session.*``, see :mod:`sparksidecar.session`) it is that session's sidecar."""
+    from .session import session_discovery_file
+
     path = find_discovery_file()
+    path = session_discovery_file(path) or path
     with _CACHE_LOCK:
         s = _CACHE.get(path)
         if s is None:

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Both are deleted at {@link #close}. Never throws: a failed write is logged once per kind of failure.
  * Called from the supervisor's thread and from plugin callbacks; synchronized.
  */
-final class DiscoveryFile implements AutoCloseable {
+public final class DiscoveryFile implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DiscoveryFile.class);
   static final int FORMAT = 1;
 
@@ -37,13 +37,30 @@ final class DiscoveryFile implements AutoCloseable {
   private final List<Path> targets;
   private final long pid = ProcessHandle.current().pid();
   private final long startTicks = startTicks();
+  private final Map<String, Object> extra; // e.g. a session sidecar's scope and session id
   private boolean warned;
   private boolean closed; // a late state change after close must not bring the file back
 
   DiscoveryFile(String appId, String executorId, Path workDir) {
+    this(appId, executorId, executorTargets(workDir), Map.of());
+  }
+
+  /**
+   * A discovery file at other places, with {@code extra} fields added to the document: a session
+   * sidecar's ({@code io.sparksidecar.plugin.session}) next to the executor's, named
+   * {@code <executor file without .json>.session-<session uuid>.json}.
+   */
+  public DiscoveryFile(String appId, String executorId, List<Path> targets, Map<String, Object> extra) {
     this.appId = appId;
     this.executorId = executorId;
-    this.targets = List.of(workDir.resolve(".spark-sidecar").resolve("executor.json"), runDir().resolve(pid + ".json"));
+    this.targets = List.copyOf(targets);
+    this.extra = new LinkedHashMap<>(extra);
+  }
+
+  /** The two places of this executor's own file ({@code workDir}'s and the run dir's), in that order. */
+  public static List<Path> executorTargets(Path workDir) {
+    return List.of(workDir.resolve(".spark-sidecar").resolve("executor.json"),
+        runDir().resolve(ProcessHandle.current().pid() + ".json"));
   }
 
   /** {@code $SPARK_SIDECAR_RUN_DIR}, else {@code /tmp/spark-sidecar-<uid>}. */
@@ -73,7 +90,7 @@ final class DiscoveryFile implements AutoCloseable {
   }
 
   /** The state of a running (or failed) sidecar. {@code sidecar} may be null when it never got built. */
-  synchronized void publish(Supervisor.Snapshot snap, String runtime, ExecutorSidecar sidecar,
+  public synchronized void publish(Supervisor.Snapshot snap, String runtime, ExecutorSidecar sidecar,
       io.sparksidecar.plugin.config.SidecarSettings settings) {
     if (closed) {
       return;
@@ -117,6 +134,7 @@ final class DiscoveryFile implements AutoCloseable {
     }
     doc.put("volumes", volumes);
     doc.put("ports", ports);
+    doc.putAll(extra);
     doc.put("updated_ms", System.currentTimeMillis());
     byte[] json = (toJson(doc) + "\n").getBytes(StandardCharsets.UTF_8);
     for (Path target : targets) {

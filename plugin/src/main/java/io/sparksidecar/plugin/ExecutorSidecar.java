@@ -24,9 +24,11 @@ import java.util.function.Consumer;
 
 /**
  * One executor's sidecar and everything around it: volumes, runtime, supervisor and the open
- * hand-off volumes. Built and started by the executor plugin; used by tasks through {@link Sidecars}.
+ * hand-off volumes. Built and started by the executor plugin (the executor-wide one) and by
+ * {@code io.sparksidecar.plugin.session.SessionSidecars} (one per Spark Connect session); used by
+ * tasks through {@link Sidecars}. Internal: public only for the session package, not task API.
  */
-final class ExecutorSidecar implements Sidecar, AutoCloseable {
+public final class ExecutorSidecar implements Sidecar, AutoCloseable {
   private final String executorId;
   private final SidecarSettings settings;
   private final VolumeDirs volumeDirs;
@@ -37,7 +39,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
   private final io.sparksidecar.plugin.metrics.HandoffRecorder handoffTotals = new io.sparksidecar.plugin.metrics.HandoffRecorder();
   private volatile MeteredHandoff.Metrics metrics;
 
-  ExecutorSidecar(String appId, String executorId, SidecarSettings settings, SidecarRuntime runtime, Path workDir,
+  public ExecutorSidecar(String appId, String executorId, SidecarSettings settings, SidecarRuntime runtime, Path workDir,
       Consumer<Supervisor.Snapshot> listener) {
     this.executorId = executorId;
     this.settings = settings;
@@ -65,7 +67,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
   }
 
   /** Opens the hand-off volumes (their client heartbeat must exist before the agent looks), then starts. Blocks. */
-  void start() {
+  public void start() {
     for (String name : settings.volumes()) {
       Path dir = volumeDirs.dirs().get(name);
       if (settings.protocol().equals("v1")) {
@@ -106,11 +108,11 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     supervisor.start();
   }
 
-  void awaitReady() {
+  public void awaitReady() {
     supervisor.awaitReady(settings.readiness().timeout());
   }
 
-  long handoffs() {
+  public long handoffs() {
     return handoffs.get();
   }
 
@@ -119,7 +121,7 @@ final class ExecutorSidecar implements Sidecar, AutoCloseable {
     return handoffTotals.totals();
   }
 
-  String runtimeName() {
+  public String runtimeName() {
     return runtime.name();
   }
 

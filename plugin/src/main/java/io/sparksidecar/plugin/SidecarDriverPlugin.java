@@ -36,6 +36,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
   private io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher pods;
   private final io.sparksidecar.plugin.metrics.HandoffAggregates handoffTotals = new io.sparksidecar.plugin.metrics.HandoffAggregates();
+  private final io.sparksidecar.plugin.session.SessionEnds sessionEnds = new io.sparksidecar.plugin.session.SessionEnds();
 
   /** The status of every executor's sidecar in the running application (driver only). */
   public static String statusReport() {
@@ -85,6 +86,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         }
       }
     });
+    sc.addSparkListener(sessionEnds.listener()); // Spark Connect session closed -> its session sidecars stop
     if (io.sparksidecar.plugin.runtime.kubernetes.KubernetesChecks.isKubernetes(sc.conf().get("spark.master", ""))) {
       // Spark ignores the sidecar's container status in executor pods: read it at the health interval
       pods = io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher.forSparkContext(sc, settings.maxRestarts(),
@@ -111,6 +113,10 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   @Override
   public Object receive(Object message) {
     try {
+      Object sessions = sessionEnds.answer(message); // an executor asking which Connect sessions closed
+      if (sessions != null) {
+        return sessions;
+      }
       HealthReport report = HealthReport.fromWire(message);
       if (report != null) {
         // record and decide in one step: Spark delivers messages on several RPC threads at once

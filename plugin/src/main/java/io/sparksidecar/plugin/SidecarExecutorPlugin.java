@@ -33,6 +33,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
   private volatile SidecarSettings settings;
   private volatile DiscoveryFile discovery; // for Python workers: where this executor's sidecar is
   private final io.sparksidecar.plugin.metrics.FailureMemory failures = new io.sparksidecar.plugin.metrics.FailureMemory();
+  private volatile io.sparksidecar.plugin.session.SessionSidecars sessions; // Spark Connect: per-session sidecars
 
   @Override
   public void init(PluginContext ctx, Map<String, String> extraConf) {
@@ -41,6 +42,15 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       executorId = ctx.executorID();
       String appId = ctx.conf().get("spark.app.id", "app");
       discovery = new DiscoveryFile(appId, executorId, Path.of("").toAbsolutePath());
+      // sidecars of Spark Connect sessions (started by their first task here), independent of the executor-wide one
+      sessions = new io.sparksidecar.plugin.session.SessionSidecars(appId, executorId, extraConf, Path.of(""),
+          message -> {
+            try {
+              return ctx.ask(message); // bounded by spark.rpc.askTimeout; on the session sweeper's thread only
+            } catch (Exception e) {
+              throw new SidecarException("cannot ask the driver about sessions: " + e, e);
+            }
+          }, System::currentTimeMillis, true).install();
       SidecarSettings settings = SidecarSettings.from(extraConf);
       this.settings = settings;
       String host = hostName(); // not ctx.hostname(): it throws NullPointerException inside executors
@@ -111,9 +121,43 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
     }
   }
 
+  /** Task thread, before the task body: a Connect session's task gets its session's sidecar started (or reused). */
+  @Override
+  public void onTaskStart() {
+    io.sparksidecar.plugin.session.SessionSidecars s = sessions;
+    if (s != null) {
+      s.onTaskStart();
+    }
+  }
+
+  @Override
+  public void onTaskSucceeded() {
+    io.sparksidecar.plugin.session.SessionSidecars s = sessions;
+    if (s != null) {
+      s.onTaskEnd();
+    }
+  }
+
+  @Override
+  public void onTaskFailed(org.apache.spark.TaskFailedReason failureReason) {
+    io.sparksidecar.plugin.session.SessionSidecars s = sessions;
+    if (s != null) {
+      s.onTaskEnd();
+    }
+  }
+
   /** Executor exit or JVM shutdown hook; idempotent. */
   @Override
   public synchronized void shutdown() {
+    io.sparksidecar.plugin.session.SessionSidecars ss = sessions;
+    sessions = null;
+    if (ss != null) {
+      try {
+        ss.close();
+      } catch (RuntimeException e) {
+        LOG.error("spark-sidecar: executor {} failed to stop its session sidecars", executorId, e);
+      }
+    }
     try {
       if (sidecar != null) {
         Sidecars.uninstall(sidecar);

@@ -159,11 +159,21 @@ public final class SidecarKeys {
   public static final ConfigKey<Long> K8S_VOLUME_SIZE_LIMIT = new ConfigKey<>(PREFIX + "kubernetes.volumes.sizeLimit", "",
       "Kubernetes: size limit of each shared emptyDir volume (e.g. 1g); empty: none.", Parsers.bytes());
 
+  // ---- Spark Connect: sidecars scoped to a session (plugin/session); set by the server, not by sessions ----
+  /** Prefix of what a Connect session sets with {@code spark.conf.set} to get its own sidecar (see the README). */
+  public static final String SESSION_PREFIX = PREFIX + "session.";
+  public static final ConfigKey<Integer> SESSION_MAX_PER_EXECUTOR = new ConfigKey<>(SESSION_PREFIX + "maxPerExecutor", "4",
+      "Spark Connect: most session sidecars (sessions that set `spark.sidecar.session.command` or `.image`) running at once on one executor; a further session's tasks fail naming this key. Server-wide: a session cannot change it.",
+      Parsers.integer(1, 1000));
+  public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = new ConfigKey<>(SESSION_PREFIX + "idleTimeout", "30m",
+      "Spark Connect: a session sidecar that ran no task for this long is stopped (it starts again on the session's next task). Sidecars also stop when their session closes or its archive directory goes. Server-wide.",
+      Parsers.duration(Duration.ofSeconds(1)));
+
   /** Every declared key, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
       HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
       PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE,
-      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT);
+      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT, SESSION_MAX_PER_EXECUTOR, SESSION_IDLE_TIMEOUT);
 }
