@@ -185,25 +185,8 @@ public final class DiscoveryFile implements AutoCloseable {
       }
       return b.append('}').toString();
     }
-    String s = v.toString();
-    StringBuilder b = new StringBuilder("\"");
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> b.append("\\\"");
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            b.append(String.format("\\u%04x", (int) c));
-          } else {
-            b.append(c);
-          }
-        }
-      }
-    }
-    return b.append('"').toString();
+    StringBuilder b = new StringBuilder();
+    io.sparksidecar.plugin.internal.JsonText.quote(b, v.toString());
+    return b.toString();
   }
 }

@@ -31,25 +31,7 @@ final class Format {
 
   /** A JSON string literal. */
   static void json(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
-            sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c)); // also safe inside a <script> element
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
+    io.sparksidecar.plugin.internal.JsonText.quote(sb, s, true); // also safe inside a <script> element
   }
 
   /** 1023 B, 1.5 KiB, 12.0 MiB, ... */
