@@ -20,7 +20,10 @@ def main() -> None:
     root, size, seed = sys.argv[1], int(sys.argv[2]), 7
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.monotonic()
-    with Volume.open(root, group_writable=os.environ.get("SIDECAR_TEST_GROUP_WRITABLE") == "1") as volume:
+    # the plugin's agent.staleAfter (5 s), not the library's 1 s: a shell agent copying 256 MiB on a loaded
+    # 2-core host can miss a heartbeat by more than a second; a dead agent is still noticed within 5 s
+    with Volume.open(root, group_writable=os.environ.get("SIDECAR_TEST_GROUP_WRITABLE") == "1",
+                     stale_after=5.0) as volume:
         volume.await_agent(30)
         with volume.new_handoff() as h:
             h.write_input("mode", b"echo")
