@@ -10,19 +10,11 @@ from typing import Dict
 import pytest
 
 from sparksidecar import SidecarError, executor, session, sidecar
+from test_executor import isolated  # noqa: F401 - the same autouse isolation (discovery env, run dir, cwd, cache)
 
 UUID = "4aaf17bf-c907-4dfe-8fde-794735586536"
 TAGS = ("SparkConnect_OperationTag_User__Session_f8de043a-582d-4558-8787-1a63f6c0d294_Operation_8d4c9f07-d92f-"
         "423a-b07f-758eaf5e0389,spark-session-%s-execution-root-id-0,spark-session-%s" % (UUID, UUID))
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.delenv(executor.DISCOVERY_ENV, raising=False)
-    monkeypatch.setenv(executor.RUN_DIR_ENV, str(tmp_path / "run"))
-    monkeypatch.chdir(tmp_path)
-    executor._CACHE.clear()
-    return tmp_path
 
 
 def _props(monkeypatch: pytest.MonkeyPatch, props: Dict[str, str]) -> None:
