@@ -101,6 +101,10 @@ class ChaosIT {
       awaitExecutors(ctx, 2, 90_000);
       List<Faults.Executor> executors = Faults.executors(ctx.appId);
       Faults.Executor victim = executors.get(n % executors.size());
+      // the victim's volume root (VolumeDirs: <executor cwd>/sidecar-volumes/<app>-<executor>)
+      java.nio.file.Path volumes = java.nio.file.Path.of("/proc", String.valueOf(victim.pid()), "cwd").toRealPath()
+          .resolve("sidecar-volumes").resolve((ctx.appId + "-" + victim.id()).replaceAll("[^A-Za-z0-9._-]", "-"));
+      assertThat(volumes).as("the victim's volume directory").isDirectory();
       if (!Faults.signal(victim.pid(), "KILL")) {
         return false;
       }
@@ -112,8 +116,15 @@ class ChaosIT {
             .isLessThan(30_000);
         Thread.sleep(100);
       }
-      ctx.notes.add("executor " + victim.id() + "'s container removed " + (System.currentTimeMillis() - killedAt)
-          + " ms after its SIGKILL");
+      long removed = System.currentTimeMillis() - killedAt;
+      // ... and then its volume directory, which the executor never got to delete
+      while (java.nio.file.Files.exists(volumes)) {
+        assertThat(System.currentTimeMillis() - killedAt).as("volume directory %s of SIGKILLed executor %s deleted",
+            volumes, victim.id()).isLessThan(30_000);
+        Thread.sleep(100);
+      }
+      ctx.notes.add("executor " + victim.id() + "'s container removed " + removed + " ms and its volume directory "
+          + (System.currentTimeMillis() - killedAt) + " ms after its SIGKILL");
       return true;
     });
     assertThat(r.injected).as("executors killed").isEqualTo(3);

@@ -16,7 +16,8 @@ import java.util.Map;
  *   <li>{@linkplain #VolumeDirs(SidecarSettings, String, String, Path) owned}: host directories
  *       {@code <base>/<app>-<executor>/<name>}, mode 2770 (setgid, so everything below keeps the
  *       executor's group). The sidecar's user, another uid, is given that group ({@code --group-add}):
- *       it can write, other local users cannot. Deleted at executor shutdown.</li>
+ *       it can write, other local users cannot. Deleted at executor shutdown, or by the watchdog
+ *       once the executor JVM is gone (a SIGKILL).</li>
  *   <li>{@linkplain #mounted(SidecarSettings) mounted} (Kubernetes): the pod's {@code emptyDir}
  *       volumes, which the feature step mounts in the executor container at {@code <mountBase>/<name>},
  *       the same path as in the sidecar. They belong to the pod: used as they are (the pod's
@@ -39,6 +40,8 @@ final class VolumeDirs implements AutoCloseable {
     try {
       Files.createDirectories(root);
       Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-x---"));
+      // a SIGKILLed executor never gets to close(): its watchdog deletes the root then
+      io.sparksidecar.plugin.runtime.docker.Watchdog.deleteWhenGone(root);
       for (String name : s.volumes()) {
         Path dir = Files.createDirectories(root.resolve(name));
         Protocol.shareWithGroup(dir);
@@ -81,6 +84,9 @@ final class VolumeDirs implements AutoCloseable {
   public void close() {
     if (root != null) {
       AtomicFiles.deleteQuietly(root);
+      if (!Files.exists(root)) {
+        io.sparksidecar.plugin.runtime.docker.Watchdog.forget(root);
+      }
     }
   }
 }

@@ -9,22 +9,18 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.jar.JarFile;
 
 /**
  * Cleans up after an executor JVM once it is gone, however it went (SIGKILL included): removes
- * every container labelled with that owner ({@code docker}) and kills the process trees listed in
- * the pid file ({@code process} runtime). Started by an executor's first sidecar start, before
- * that sidecar runs.
+ * every container labelled with that owner ({@code docker}), kills the process trees listed in
+ * the pid file ({@code process} runtime), and then deletes the volume directories the executor
+ * registered ({@link #deleteWhenGone}: with {@code spark.sidecar.volumes.hostDir=/dev/shm} they
+ * hold memory). Started by an executor's first sidecar start, before that sidecar runs.
  *
  * <p>While the owner lives, only a POSIX {@code sh} loop watches it (the owner's pid and its start
  * time in {@code /proc/<pid>/stat}, every 500 ms; a zombie counts as gone): about 1 MB and no
@@ -57,13 +53,12 @@ import java.util.jar.JarFile;
  * JVM exits once the cleanup is done, and halts when it has not finished by then (an engine that
  * hangs) or when it failed, with the reason in its log.
  *
- * <p>Arguments of {@link #main}: {@code <owner id> [docker <host> <api version> <client>] [pids <file>]}.
+ * <p>Arguments of {@link #main}: {@code <owner id> [docker <host> <api version> <client>] [pids <file>] [dirs <file>]},
+ * done in that order (containers and processes first: they may still write into the directories).
  */
 public final class Watchdog {
   /** How long the cleanup may take once the owner is gone; {@code sidecar.watchdog.deadline} (ms) overrides it. */
   static final Duration DEADLINE = Duration.ofSeconds(60);
-  static final String LOG_PREFIX = "watchdog-";
-  private static final Duration KEEP_LOGS = Duration.ofDays(7);
   private static final String NICE = "/usr/bin/nice";
   private static final String SH = "/bin/sh";
   private static final List<String> SETSID = List.of("/usr/bin/setsid", "/bin/setsid");
@@ -125,6 +120,16 @@ public final class Watchdog {
           failures++;
           log("owner " + owner.id() + " is gone; cannot remove its containers at " + host + ": " + e);
         }
+      } else if (args[i].equals("dirs")) {
+        Path file = Path.of(args[++i]);
+        try {
+          int n = deleteListed(file);
+          log("owner " + owner.id() + " is gone; deleted " + n + " volume director" + (n == 1 ? "y" : "ies"));
+          Files.deleteIfExists(file);
+        } catch (IOException | RuntimeException e) {
+          failures++;
+          log("owner " + owner.id() + " is gone; cannot delete the volume directories listed in " + file + ": " + e);
+        }
       } else if (args[i].equals("pids")) {
         Path file = Path.of(args[++i]);
         try {
@@ -143,6 +148,68 @@ public final class Watchdog {
 
   private static void log(String line) {
     System.err.println(Instant.now() + " spark-sidecar watchdog: " + line);
+  }
+
+  /**
+   * Deletes each directory listed in {@code file} that still exists, is not a link and belongs to
+   * this user; returns how many it deleted. A directory it cannot delete fails the cleanup (logged).
+   */
+  private static int deleteListed(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    String user = System.getProperty("user.name");
+    int n = 0;
+    IOException failed = null;
+    for (String line : Files.readAllLines(file)) {
+      Path dir = Path.of(line.trim());
+      if (line.isBlank() || !dir.isAbsolute() || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+          || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(user)) {
+        continue; // already deleted by the executor's own close, or not ours
+      }
+      try {
+        io.sparksidecar.protocol.AtomicFiles.deleteRecursively(dir);
+        n++;
+      } catch (IOException e) {
+        failed = failed == null ? e : failed;
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+    return n;
+  }
+
+  /**
+   * Registers a directory this executor owns (its volumes' root) for deletion by this JVM's watchdog
+   * once the JVM is gone, in case it never gets to delete it itself (SIGKILL). Call before the
+   * runtime starts the sidecar; blocks only for a small file append; never throws (a failure is
+   * reported on stderr: the directory is then left to Spark's work-dir cleanup).
+   */
+  public static void deleteWhenGone(Path dir) {
+    Path list = WatchdogFiles.dirsFile(Owner.self());
+    if (list == null) {
+      System.err.println("spark-sidecar: no private state directory for the watchdog: " + dir
+          + " stays if this executor is killed");
+      return;
+    }
+    try {
+      WatchdogFiles.appendDir(list, dir);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("spark-sidecar: cannot register " + dir + " with the watchdog (" + list + "): " + e);
+    }
+  }
+
+  /** Undoes {@link #deleteWhenGone} once the executor deleted {@code dir} itself. Never throws. */
+  public static void forget(Path dir) {
+    Path list = WatchdogFiles.dirsFile(Owner.self());
+    try {
+      if (list != null) {
+        WatchdogFiles.removeDir(list, dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      System.err.println("spark-sidecar: cannot update the watchdog's list " + list + ": " + e);
+    }
   }
 
   /** Kills every still-running process tree listed as {@code <pid> <start millis>} lines. */
@@ -187,8 +254,8 @@ public final class Watchdog {
 
   private static synchronized Path copyPids(Path pidFile, Owner owner, String appId, String executorId) {
     if (pidsCopy == null) {
-      Path dir = stateDir();
-      pidsCopy = dir == null ? pidFile : dir.resolve(baseName(appId, executorId, owner.pid()) + ".pids");
+      Path dir = WatchdogFiles.stateDir();
+      pidsCopy = dir == null ? pidFile : dir.resolve(WatchdogFiles.baseName(appId, executorId, owner.pid()) + ".pids");
     }
     if (!pidsCopy.equals(pidFile)) {
       try {
@@ -223,6 +290,10 @@ public final class Watchdog {
           "-XX:TieredStopAtLevel=1", "-Xss512k", "-cp", String.join(File.pathSeparator, jvmCp), Watchdog.class.getName(),
           owner.id()));
       argv.addAll(what);
+      Path dirs = WatchdogFiles.dirsFile(owner);
+      if (dirs != null) {
+        argv.addAll(List.of("dirs", dirs.toString()));
+      }
       if (new File(NICE).canExecute()) {
         argv.addAll(0, List.of(NICE, "-n", "10")); // low priority
       }
@@ -235,7 +306,7 @@ public final class Watchdog {
       }
       List<String> session = newSession();
       argv.addAll(0, session);
-      File log = logFile(appId, executorId, owner.pid());
+      File log = WatchdogFiles.logFile(appId, executorId, owner.pid());
       Files.writeString(log.toPath(), Instant.now() + " spark-sidecar watchdog: watching owner " + owner.id() + " (app "
           + appId + ", executor " + executorId + ")" + (session.isEmpty() ? " in the executor's process group" : " in its own session")
           + "\n", StandardOpenOption.APPEND);
@@ -268,95 +339,6 @@ public final class Watchdog {
       }
     }
     return List.of();
-  }
-
-  /** The watchdog log of this owner, created 0600 (see the class comment for where). */
-  static File logFile(String appId, String executorId, long pid) throws IOException {
-    Path dir = stateDir();
-    if (dir == null) {
-      return new File("sidecar-watchdog.log").getAbsoluteFile();
-    }
-    Path log = dir.resolve(baseName(appId, executorId, pid) + ".log");
-    try {
-      Files.createFile(log, PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
-          PosixFilePermission.OWNER_WRITE)));
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException(log + " exists and is not a regular file");
-      }
-    }
-    return log.toFile();
-  }
-
-  static String baseName(String appId, String executorId, long pid) {
-    return LOG_PREFIX + safe(appId) + "-" + safe(executorId) + "-" + pid;
-  }
-
-  private static String safe(String s) {
-    String t = (s == null || s.isEmpty() ? "unknown" : s).replaceAll("[^A-Za-z0-9._]", "_");
-    return t.length() > 80 ? t.substring(0, 80) : t;
-  }
-
-  /**
-   * {@code <tmp>/spark-sidecar-<user>}: created 0700, or checked to be a directory (not a link)
-   * owned by this user that nobody else may write; null when there is no such directory.
-   */
-  static Path stateDir() {
-    Path cwd = Path.of("").toAbsolutePath().normalize();
-    List<String> candidates = new ArrayList<>();
-    candidates.add(System.getenv("TMPDIR"));
-    candidates.add(System.getProperty("java.io.tmpdir"));
-    candidates.add("/tmp");
-    String user = System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
-    for (String c : candidates) {
-      if (c == null || c.isBlank()) {
-        continue;
-      }
-      Path base = Path.of(c).toAbsolutePath().normalize();
-      if (base.startsWith(cwd) || !Files.isDirectory(base)) {
-        continue; // inside the executor's working directory, which YARN deletes
-      }
-      Path dir = base.resolve("spark-sidecar-" + user);
-      try {
-        try {
-          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(EnumSet.of(PosixFilePermission.OWNER_READ,
-              PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE)));
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          // checked below
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-        boolean mine = Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-            && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))
-            && !perms.contains(PosixFilePermission.GROUP_WRITE) && !perms.contains(PosixFilePermission.OTHERS_WRITE);
-        if (!mine) {
-          System.err.println("spark-sidecar: " + dir + " is not a private directory of this user; the watchdog does not use it");
-          continue;
-        }
-        prune(dir);
-        return dir;
-      } catch (IOException | UnsupportedOperationException e) {
-        // not usable: try the next one
-      }
-    }
-    return null;
-  }
-
-  /** Removes watchdog files of this directory not touched for {@link #KEEP_LOGS}. */
-  private static void prune(Path dir) {
-    FileTime old = FileTime.from(Instant.now().minus(KEEP_LOGS));
-    try (var files = Files.newDirectoryStream(dir, LOG_PREFIX + "*")) {
-      for (Path f : files) {
-        try {
-          if (Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).compareTo(old) < 0) {
-            Files.deleteIfExists(f);
-          }
-        } catch (IOException e) {
-          // someone else's race: leave it
-        }
-      }
-    } catch (IOException e) {
-      // best effort
-    }
   }
 
   /** Field 22 of /proc/&lt;pid&gt;/stat (start time in clock ticks since boot), or null without /proc. */

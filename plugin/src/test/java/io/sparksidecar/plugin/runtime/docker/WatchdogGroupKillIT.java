@@ -54,7 +54,7 @@ class WatchdogGroupKillIT {
       }
       System.out.printf("group kill: container removed after %d ms, watchdog gone after %d ms%n", removed,
           System.currentTimeMillis() - killed);
-      Path log = Watchdog.stateDir().resolve(Watchdog.baseName(app, "9", owner.pid()) + ".log");
+      Path log = WatchdogFiles.stateDir().resolve(WatchdogFiles.baseName(app, "9", owner.pid()) + ".log");
       assertThat(Files.readString(log)).contains("in its own session").contains("removed 1 container(s)");
       Files.deleteIfExists(log);
     } finally {

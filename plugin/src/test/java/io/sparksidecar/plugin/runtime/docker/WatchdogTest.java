@@ -21,7 +21,7 @@ class WatchdogTest {
 
   @Test
   void theLogIsAPrivateFileOutsideTheWorkingDirectory() throws Exception {
-    File log = Watchdog.logFile("application_1_0001", "3", 4242);
+    File log = WatchdogFiles.logFile("application_1_0001", "3", 4242);
     try {
       Path dir = log.toPath().getParent();
       assertThat(log.getName()).isEqualTo("watchdog-application_1_0001-3-4242.log");
@@ -29,7 +29,7 @@ class WatchdogTest {
       assertThat(dir.toAbsolutePath().startsWith(Path.of("").toAbsolutePath())).as("outside the working directory").isFalse();
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).isEqualTo("rwx------");
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(log.toPath()))).isEqualTo("rw-------");
-      assertThat(Watchdog.baseName("app/../x y", "", 1)).isEqualTo("watchdog-app_.._x_y-unknown-1");
+      assertThat(WatchdogFiles.baseName("app/../x y", "", 1)).isEqualTo("watchdog-app_.._x_y-unknown-1");
     } finally {
       Files.deleteIfExists(log.toPath());
     }
@@ -38,6 +38,61 @@ class WatchdogTest {
   @Test
   void theSessionCommandIsSetsidWherePresent() {
     assertThat(Watchdog.newSession()).isNotEmpty();
+  }
+
+  /**
+   * Once the owner is gone, the directories it registered are deleted with everything in them, but
+   * a link is never followed, and a listed path that is a link is left alone.
+   */
+  @Test
+  void theRegisteredVolumeDirectoriesAreDeletedOnceTheOwnerIsGoneWithoutFollowingLinks(@TempDir Path tmp) throws Exception {
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Files.writeString(outside.resolve("keep.txt"), "not the executor's");
+    Path root = Files.createDirectories(tmp.resolve("sidecar-volumes/app-1/data/req-1/in"));
+    Files.writeString(root.resolve("x.txt"), "input");
+    Files.createSymbolicLink(tmp.resolve("sidecar-volumes/app-1/data/link"), outside);
+    Path linkRoot = Files.createSymbolicLink(tmp.resolve("linked-root"), outside);
+    Path list = tmp.resolve("watchdog-app-1.dirs");
+    WatchdogFiles.appendDir(list, tmp.resolve("sidecar-volumes/app-1"));
+    WatchdogFiles.appendDir(list, linkRoot);
+    WatchdogFiles.appendDir(list, tmp.resolve("already-gone"));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(list))).isEqualTo("rw-------");
+    Owner dead = new Owner(Owner.hostName(), 999_999_999L, 1L);
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"), Watchdog.class.getName(),
+        dead.id(), "dirs", list.toString()).redirectErrorStream(true).redirectOutput(tmp.resolve("log").toFile()).start();
+    try {
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      String log = Files.readString(tmp.resolve("log"));
+      assertThat(p.exitValue()).as(log).isZero();
+      assertThat(log).contains("deleted 1 volume directory");
+      assertThat(tmp.resolve("sidecar-volumes/app-1")).doesNotExist();
+      assertThat(outside.resolve("keep.txt")).hasContent("not the executor's");
+      assertThat(linkRoot).isSymbolicLink();
+      assertThat(list).as("the list goes with the cleanup").doesNotExist();
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  /** Each owned volume root is listed for this JVM's watchdog while it exists; the list goes with the last. */
+  @Test
+  void volumeRootsAreListedForTheWatchdogUntilTheExecutorDeletesThem(@TempDir Path tmp) throws Exception {
+    Path list = WatchdogFiles.dirsFile(Owner.self());
+    Path a = tmp.resolve("a");
+    Path b = tmp.resolve("b");
+    Files.deleteIfExists(list);
+    try {
+      Watchdog.deleteWhenGone(a);
+      Watchdog.deleteWhenGone(b);
+      assertThat(Files.readAllLines(list)).containsExactly(a.toString(), b.toString());
+      Watchdog.forget(a);
+      assertThat(Files.readAllLines(list)).containsExactly(b.toString());
+      Watchdog.forget(b);
+      assertThat(list).doesNotExist();
+    } finally {
+      Files.deleteIfExists(list);
+    }
   }
 
   /** An engine that accepts connections and never answers: the cleanup gives up at the deadline. */
