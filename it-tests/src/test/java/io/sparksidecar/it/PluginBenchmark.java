@@ -24,7 +24,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  *       thread as a share of one core;</li>
  *   <li>plugin heap in a live executor (heap histogram of our classes).</li>
  * </ol>
- * Run: {@code mvn -q -pl it-tests verify -DskipTests exec:exec@bench} after {@code bash images/build.sh}.
+ * Run: {@code mvn -q -Pbench -pl it-tests -am verify -DskipTests} after {@code bash images/build.sh}.
  */
 public final class PluginBenchmark {
   private static final List<String[]> ROWS = new ArrayList<>();
