@@ -285,7 +285,7 @@ schedule() { # claims queued requests while slots are free (PROTOCOL.md section 
   done
 }
 
-stop() { # reason
+stop() { # reason [exit status: 0, or 128 + the signal that stopped the agent]
   : > "$RUN/.stopping"
   for _j in $JOBS; do
     _id=${_j%%:*}
@@ -299,10 +299,11 @@ stop() { # reason
   printf 'reason=%s\n' "$1" > "$VOL/agent/.stopped.tmp" && mv -f "$VOL/agent/.stopped.tmp" "$VOL/agent/stopped"
   kill "$HB_PID" 2>/dev/null
   say "stopped: $1"
-  exit 0
+  exit "${2:-0}"
 }
 CLIENT_GONE=0
-trap 'stop "the agent was terminated by a signal"' TERM INT
+trap 'stop "the agent was terminated by a signal" 143' TERM
+trap 'stop "the agent was terminated by a signal" 130' INT
 
 # Client liveness (PROTOCOL.md section 6) by content change, counted in ticks: never early.
 LIMIT=$(( CLIENT_TIMEOUT_MS / TICK_MS )); SEEN=0; LAST_HB=; QUIET=0

@@ -224,6 +224,12 @@ class RunningAgent:
         except subprocess.TimeoutExpired:
             return False
 
+    def exit_code(self) -> int:
+        """The agent's exit status, once it exited."""
+        code = self.process.poll()
+        assert code is not None, "the agent still runs"
+        return code
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.remember()
@@ -269,6 +275,10 @@ class RunningContainer:
                 return False
             time.sleep(0.05)
         return True
+
+    def exit_code(self) -> int:
+        """The container's exit status, once it exited."""
+        return int(docker("inspect", "-f", "{{.State.ExitCode}}", self.id).stdout.strip())
 
     def close(self) -> None:
         if self._removed:

@@ -164,6 +164,8 @@ def test_agent_terminated_fails_waiters_at_once_with_its_reason(harness):
         assert h.id in str(e.value)
         assert "the agent stopped: the agent was terminated by a signal" in str(e.value)
         assert agent.await_exit(10)
+        # 128 + SIGTERM, as a JVM exits: a sidecar stopped from outside is not "exited with 0"
+        assert agent.exit_code() == 143, "exit status of an agent stopped by SIGTERM"
         await_gone(pid, "the agent killed its command on the way out")
 
 

@@ -273,6 +273,8 @@ public abstract class AgentContract {
           .hasMessageContaining(h.id())
           .hasMessageContaining("the agent stopped: the agent was terminated by a signal");
       assertThat(agent.awaitExit(10_000)).isTrue();
+      // 128 + SIGTERM, as a JVM exits: a sidecar stopped from outside is not reported as "exited with 0"
+      assertThat(agent.exitValue()).as("exit status of an agent stopped by SIGTERM").isEqualTo(143);
       awaitGone(commandPid, "the agent killed its command on the way out");
     }
   }

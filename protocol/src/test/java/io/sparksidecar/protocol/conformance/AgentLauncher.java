@@ -50,6 +50,9 @@ public interface AgentLauncher {
     /** Waits up to {@code millis} for the agent to exit by itself; true if it did. */
     boolean awaitExit(long millis) throws InterruptedException;
 
+    /** The agent's exit status, once it exited. */
+    int exitValue();
+
     /** Kills the agent and everything it started. Idempotent. */
     @Override
     void close();

@@ -73,6 +73,11 @@ final class LocalProcessAgent implements AgentLauncher.RunningAgent {
     return process.waitFor(millis, TimeUnit.MILLISECONDS);
   }
 
+  @Override
+  public int exitValue() {
+    return process.exitValue();
+  }
+
   private void remember() {
     process.descendants().forEach(seen::add);
   }

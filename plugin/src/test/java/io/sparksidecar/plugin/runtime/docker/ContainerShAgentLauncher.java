@@ -71,6 +71,11 @@ final class ContainerShAgentLauncher implements AgentLauncher {
     }
 
     @Override
+    public int exitValue() {
+      return Integer.parseInt(Docker.inspect(id, "{{.State.ExitCode}}").trim());
+    }
+
+    @Override
     public void close() {
       Docker.run("rm", "-f", id);
     }
