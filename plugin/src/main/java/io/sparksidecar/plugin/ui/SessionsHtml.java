@@ -74,26 +74,47 @@ final class SessionsHtml {
     table(sb, "sidecar-sessions", false, r.sessions(), stopped, nowMillis);
   }
 
-  /** The page of every session sidecar ({@code sessions/}), optionally of one session (uuid or Connect id). */
-  static String page(List<SidecarRow> rows, SessionsSummary summary, String session, long nowMillis) {
+  /** Rows of the {@code sessions/} page by default. */
+  static final int PAGE_SIZE = 200;
+
+  /**
+   * The page of every session sidecar ({@code sessions/}), optionally of one session (uuid or Connect
+   * id): the running ones by executor, then the recently stopped ones, {@code size} a page.
+   */
+  static String page(List<SidecarRow> rows, SessionsSummary summary, String session, int page, int size, long nowMillis) {
     StringBuilder sb = new StringBuilder(4096);
     sb.append("<p><a href=\"../\">‹ all sidecars</a></p>\n<ul class=\"list-unstyled\">");
     summary(sb, summary, "./");
     sb.append("</ul>\n");
-    List<SessionRow> live = new java.util.ArrayList<>();
+    List<SessionRow> all = new java.util.ArrayList<>();
     for (SidecarRow r : rows) {
       for (SessionRow s : r.sessions()) {
         if (matches(s, session)) {
-          live.add(s);
+          all.add(s);
         }
       }
     }
-    List<SessionRow> stopped = summary.stopped().stream().filter(s -> matches(s, session)).toList();
-    if (live.isEmpty() && stopped.isEmpty()) {
+    summary.stopped().stream().filter(s -> matches(s, session)).forEach(all::add);
+    if (all.isEmpty()) {
       sb.append("<p id=\"sidecar-sessions-none\">").append(session.isEmpty() ? "No Spark Connect session has a sidecar."
           : "No sidecar of session '" + Format.html(session) + "' is known to the driver.").append("</p>\n");
     } else {
-      table(sb, "sidecar-sessions", true, live, stopped, nowMillis);
+      int n = Math.max(1, Math.min(SidecarsView.MAX_PAGE_SIZE, size));
+      int pages = (all.size() + n - 1) / n;
+      int p = Math.max(1, Math.min(pages, page));
+      int from = (p - 1) * n;
+      List<SessionRow> shown = all.subList(from, Math.min(all.size(), from + n));
+      String common = "&amp;size=" + n + (session.isEmpty() ? "" : "&amp;session=" + Format.url(session));
+      sb.append("<div id=\"sessions-paging\" class=\"mb-2\">Showing ").append(from + 1).append('–').append(from + shown.size())
+          .append(" of ").append(all.size()).append(" (page ").append(p).append(" of ").append(pages).append(')');
+      if (p > 1) {
+        sb.append(" <a id=\"sessions-prev\" href=\"?page=").append(p - 1).append(common).append("\">‹ previous</a>");
+      }
+      if (p < pages) {
+        sb.append(" <a id=\"sessions-next\" href=\"?page=").append(p + 1).append(common).append("\">next ›</a>");
+      }
+      sb.append("</div>\n");
+      table(sb, "sidecar-sessions", true, shown, List.of(), nowMillis);
     }
     sb.append("<p><a href=\"../json/sessions/\">JSON</a></p>\n");
     return sb.toString();

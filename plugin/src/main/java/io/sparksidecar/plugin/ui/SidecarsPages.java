@@ -17,7 +17,8 @@ import java.util.Map;
  *   <li>{@code /json/} every executor ({@code state}, {@code sort}, {@code offset}, {@code limit} as above);
  *       {@code /json/?id=N} one</li>
  *   <li>{@code /sessions/} and {@code /json/sessions/} every Spark Connect session sidecar, running and
- *       recently stopped; {@code ?session=<uuid or Connect session id>} one session's</li>
+ *       recently stopped; {@code ?session=<uuid or Connect session id>} one session's; the page is paged
+ *       ({@code page}, {@code size}: 200 by default)</li>
  * </ul>
  */
 final class SidecarsPages {
@@ -59,7 +60,8 @@ final class SidecarsPages {
         SessionsSummary summary = SessionsSummary.of(rows, registry.sessions());
         String session = params.getOrDefault("session", "").trim();
         return p.equals("/sessions") ? new Response(200, true, "Session sidecars", SessionsHtml.page(rows, summary, session,
-            nowMillis)) : new Response(200, false, "", SidecarsJson.sessions(rows, summary, session));
+            number(params.get("page"), 1), number(params.get("size"), SessionsHtml.PAGE_SIZE), nowMillis))
+            : new Response(200, false, "", SidecarsJson.sessions(rows, summary, session));
       }
       case "/json" -> {
         if (params.containsKey("id")) {

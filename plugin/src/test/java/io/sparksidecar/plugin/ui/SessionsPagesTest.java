@@ -100,6 +100,9 @@ class SessionsPagesTest {
     String page = pages.handle("/sessions/", Map.of(), NOW).body();
     assertThat(sessionRows(page)).containsExactly("1 " + A + " READY", "1 " + B + " READY", "2 " + A + " FAILED");
     assertThat(sessionRows(pages.handle("/sessions", Map.of("session", "c-bbbb"), NOW).body())).containsExactly("1 " + B + " READY");
+    String second = pages.handle("/sessions/", Map.of("page", "2", "size", "2"), NOW).body();
+    assertThat(sessionRows(second)).containsExactly("2 " + A + " FAILED");
+    assertThat(second).contains("Showing 3–3 of 3 (page 2 of 2)").contains("id=\"sessions-prev\" href=\"?page=1&amp;size=2\"");
     JsonNode all = json.readTree(pages.handle("/json/sessions/", Map.of(), NOW).body());
     assertThat(all.at("/summary/live").asInt()).isEqualTo(3);
     assertThat(all.at("/summary/states/FAILED").asInt()).isEqualTo(1);
