@@ -97,7 +97,7 @@ public final class SidecarsTabBenchmark {
           new String[] {"one executor's detail page", "/sidecars/executor/?id=503"},
           new String[] {"JSON, every executor", "/sidecars/json/"},
           new String[] {"session sidecars, page 1 (200 of 2,000)", "/sidecars/sessions/"},
-          new String[] {"every session sidecar on one page", "/sidecars/sessions/?size=1000&page=2"},
+          new String[] {"session sidecars, 1,000 rows on one page", "/sidecars/sessions/?size=1000&page=2"},
           new String[] {"one session's sidecars (100 rows)", "/sidecars/sessions/?session=00000003-1111-2222-3333-444444444444"},
           new String[] {"JSON, every session sidecar", "/sidecars/json/sessions/"})) {
         double[] ms = time(http, ui + page[1]);
