@@ -147,7 +147,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     }
   }
 
-  /** Logs what changed in an executor's session sidecars; a failed one is that session's affair (see FailurePolicy). */
+  /** Logs a session sidecar that newly failed: that session's affair only (see FailurePolicy). */
   private void sessionsChanged(HealthReport previous, HealthReport stored) {
     if (stored.sessions().isEmpty() && (previous == null || previous.sessions().isEmpty())) {
       return;
@@ -161,9 +161,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
       if (policy.decideSession(was, s) == FailurePolicy.SessionAction.FAIL_SESSION_TASKS) {
         LOG.warn("spark-sidecar: executor {} sidecar of session {} FAILED: {} (the session's tasks there fail with this"
             + " reason; the application, the executor and other sessions go on)", stored.executorId(), s.uuid(),
-            s.snapshot().reason());
-      } else if (was == null || was.snapshot().state() != s.snapshot().state()) {
-        LOG.info("spark-sidecar: executor {} sidecar of session {} {}", stored.executorId(), s.uuid(), s.snapshot().state());
+            s.snapshot().reason()); // other state changes are logged by SessionEnds, from the executors' session queries
       }
     }
   }
