@@ -262,7 +262,8 @@ def test_a_closed_sessions_sidecars_leave_the_driver_and_the_others_stay(env: En
     assert summary["live"] == 2 and summary["sessions"] == 1 and summary["stopped"] == 2, summary
     assert env.gauge("sessions_restarts") == 2, "restarts of sessions gone still count"
     assert all(r["state"] == "READY" for r in env.rows("a")) and len(env.rows("a")) == env.server.executors
-    assert not pids_with(ub)
+    # the executor takes a sidecar out of its report when it begins to stop it (SIGTERM, then SIGKILL after stopTimeout)
+    _await("session b's sidecar processes gone", lambda: not pids_with(ub), timeout=15)
     detail = _get(env.ui + "/sidecars/executor/?id=1")
     assert re.search(r'data-session="%s" data-state="STOPPED"' % ub, detail), detail
 
