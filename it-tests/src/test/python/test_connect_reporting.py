@@ -12,9 +12,11 @@ import glob
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tarfile
+import tempfile
 import time
 import urllib.request
 from typing import Callable, Dict, Iterator, List, Optional
@@ -55,6 +57,21 @@ def _udf_jar(work: str, plugin_jar: str) -> str:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, "%s failed:\n%s%s" % (" ".join(cmd[:2]), r.stdout, r.stderr)
     return os.path.join(work, "session-tool-udf.jar")
+
+
+def _chromium(*args: str) -> str:
+    """Headless Chromium (Debian's package; .ci/test installs it) with a throw-away profile: its stdout."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "no chromium on PATH: apt-get install chromium (the test command installs it)"
+    profile = tempfile.mkdtemp(prefix="sidecar-chromium-")
+    try:
+        r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                            "--disable-extensions", "--user-data-dir=" + profile, *args],
+                           capture_output=True, text=True, timeout=90)
+        assert r.returncode == 0, "chromium %s failed (%d):\n%s" % (" ".join(args), r.returncode, r.stderr[-2000:])
+        return r.stdout
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _get(url: str) -> str:
@@ -192,6 +209,12 @@ def test_two_sessions_sidecars_show_per_executor_and_session_in_the_json_the_tab
     detail = _get(env.ui + "/sidecars/executor/?id=0")
     for u in (ua, ub):
         assert re.search(r'<tr class="session" data-executor="0" data-session="%s" data-state="READY"' % u, detail), detail
+    # a real browser renders the session sidecars' page inside Spark's own UI: one row per executor and session
+    dom = _chromium("--dump-dom", env.ui + "/sidecars/sessions/")
+    assert re.search(r'<li class="nav-item active">\s*<a class="nav-link" href="[^"]*/sidecars/">Sidecars</a>', dom), dom
+    shown = sorted(m.group(1, 2, 3) for m in re.finditer(
+        r'<tr class="session" data-executor="(\d+)" data-session="([0-9a-f-]{36})" data-state="([A-Z]+)"', dom))
+    assert shown == sorted((e, u, "READY") for e in executors for u in (ua, ub)), shown
 
 
 def test_a_crashed_session_sidecar_shows_its_restart_and_the_other_session_none(env: Env) -> None:
@@ -266,6 +289,12 @@ def test_a_closed_sessions_sidecars_leave_the_driver_and_the_others_stay(env: En
     _await("session b's sidecar processes gone", lambda: not pids_with(ub), timeout=15)
     detail = _get(env.ui + "/sidecars/executor/?id=1")
     assert re.search(r'data-session="%s" data-state="STOPPED"' % ub, detail), detail
+    # a screenshot of the page now: a's sidecars restarted once and did hand-offs, b's stopped with the reason
+    png = os.path.join(ROOT, "it-tests", "target", "sidecars-sessions-spark-4.1.1.png")
+    os.makedirs(os.path.dirname(png), exist_ok=True)
+    _chromium("--hide-scrollbars", "--window-size=1500,560", "--screenshot=" + png, env.ui + "/sidecars/sessions/")
+    assert os.path.getsize(png) > 20_000, "a screenshot of the page, not of nothing"
+    print("screenshot of the session sidecars page: %s" % png)
 
 
 def test_the_status_report_at_the_end_lists_the_session_sidecars(env: Env) -> None:
