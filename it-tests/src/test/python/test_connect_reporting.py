@@ -292,7 +292,7 @@ def test_a_closed_sessions_sidecars_leave_the_driver_and_the_others_stay(env: En
     # a screenshot of the page now: a's sidecars restarted once and did hand-offs, b's stopped with the reason
     png = os.path.join(ROOT, "it-tests", "target", "sidecars-sessions-spark-4.1.1.png")
     os.makedirs(os.path.dirname(png), exist_ok=True)
-    _chromium("--hide-scrollbars", "--window-size=1500,560", "--screenshot=" + png, env.ui + "/sidecars/sessions/")
+    _chromium("--hide-scrollbars", "--window-size=1500,720", "--screenshot=" + png, env.ui + "/sidecars/sessions/")
     assert os.path.getsize(png) > 20_000, "a screenshot of the page, not of nothing"
     print("screenshot of the session sidecars page: %s" % png)
 
