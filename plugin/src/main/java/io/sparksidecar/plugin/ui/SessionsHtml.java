@@ -139,6 +139,13 @@ final class SessionsHtml {
     sb.append("</tbody></table>\n");
   }
 
+  /** A uuid as its first 8 characters (the whole one in the title, the row's data-session and the JSON). */
+  private static void shortId(StringBuilder sb, String cls, String id) {
+    String shown = id.length() > 12 ? id.substring(0, 8) + "…" : id;
+    sb.append("<td class=\"").append(cls).append(" text-nowrap\" title=\"").append(Format.html(id)).append("\"><code>")
+        .append(Format.html(shown)).append("</code></td>");
+  }
+
   private static void row(StringBuilder sb, SessionRow s, boolean withExecutor, long nowMillis) {
     HandoffTotals h = s.handoffs();
     sb.append("<tr class=\"session\" data-executor=\"").append(Format.html(s.executorId())).append("\" data-session=\"")
@@ -149,8 +156,8 @@ final class SessionsHtml {
       sb.append("<td><a href=\"../executor/?id=").append(Format.url(s.executorId())).append("#sessions\">")
           .append(Format.html(s.executorId())).append("</a></td>");
     }
-    SidecarsHtml.cell(sb, "session", Format.html(s.session()));
-    SidecarsHtml.cell(sb, "connect-session", Format.html(s.connectSession()));
+    shortId(sb, "session", s.session());
+    shortId(sb, "connect-session", s.connectSession());
     SidecarsHtml.cell(sb, "runtime", Format.html(s.runtime()));
     sb.append("<td class=\"state\" title=\"").append(Format.html(s.reason())).append("\">").append(s.state()).append("</td>");
     SidecarsHtml.cell(sb, "restarts", String.valueOf(s.restarts()));

@@ -90,7 +90,8 @@ class SessionsPagesTest {
     assertThat(sessionRows(html)).containsExactly("1 " + A + " RESTARTING", "1 " + B + " STOPPED");
     assertThat(html).contains("id=\"sessions\">Session sidecars (Spark Connect)</h4>")
         .contains("&lt;b&gt;Killed&lt;/b&gt;</pre>").doesNotContain("<b>Killed</b>")
-        .contains("stopped by executor 1: idle for spark.sidecar.session.idleTimeout");
+        .contains("stopped by executor 1: idle for spark.sidecar.session.idleTimeout")
+        .contains("<td class=\"session text-nowrap\" title=\"" + A + "\"><code>aaaaaaaa…</code></td>");
   }
 
   @Test
