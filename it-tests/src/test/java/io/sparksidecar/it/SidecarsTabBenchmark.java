@@ -2,6 +2,7 @@ package io.sparksidecar.it;
 
 import io.sparksidecar.plugin.SidecarDriverPlugin;
 import io.sparksidecar.plugin.health.HealthReport;
+import io.sparksidecar.plugin.health.SessionReport;
 import io.sparksidecar.plugin.health.SidecarRegistry;
 import io.sparksidecar.plugin.metrics.ExecutorActivity;
 import io.sparksidecar.plugin.metrics.HandoffRecorder;
@@ -21,8 +22,9 @@ import org.apache.spark.api.java.JavaSparkContext;
  * How long the live driver UI takes to serve the Sidecars tab with 1,000 executors (target: under
  * 300 ms), next to Spark's own Jobs and Environment pages from the same server in the same run.
  * A local-mode driver with the plugin and its UI; the registry gets 1,000 simulated executors (one
- * in ten with a failure and a 20-line log tail, every one with latency buckets filled), recorded the
- * way the driver plugin records a health report. Each page is fetched over HTTP (as a browser
+ * in ten with a failure and a 20-line log tail, every one with latency buckets filled, and each with
+ * two Spark Connect session sidecars of 20 sessions, one in twenty FAILED with the log tail), recorded
+ * the way the driver plugin records a health report. Each page is fetched over HTTP (as a browser
  * would, Spark's header included) 30 times to warm up, then 101 times; the median and p90 are
  * printed with the ratio to Spark's Jobs page.
  *
@@ -62,15 +64,28 @@ public final class SidecarsTabBenchmark {
         boolean failed = i % 10 == 3;
         String failure = failed ? "the sidecar of executor " + i + " (docker) exited with 137 (OOM-killed); last lines of its log:\n"
             + tail : "";
+        List<SessionReport> sessions = new java.util.ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+          int session = (i + k * 7) % 20;
+          boolean sessionFailed = (i + k) % 20 == 5;
+          sessions.add(new SessionReport(String.format(Locale.ROOT, "%08d-1111-2222-3333-444444444444", session),
+              String.format(Locale.ROOT, "%08d-aaaa-bbbb-cccc-dddddddddddd", session), "process",
+              new Supervisor.Snapshot(sessionFailed ? Supervisor.State.FAILED : Supervisor.State.READY, sessionFailed ? 3 : 0,
+                  sessionFailed ? 1 : -1, sessionFailed ? "exited with 1; last lines of its log:\n" + tail : "ready",
+                  "pid " + (10_000 + i), now - 20_000, false),
+              new ExecutorActivity(rec.totals(), sessionFailed ? "exited with 1; last lines of its log:\n" + tail : "",
+                  sessionFailed ? now - 10_000 : 0), now - 50_000));
+        }
         registry.update(new HealthReport(String.valueOf(i), "worker-" + (i % 250) + ".cluster.internal", "docker",
             new Supervisor.Snapshot(Supervisor.State.READY, failed ? 1 : 0, failed ? 137 : -1, "ready",
-                "c0ffee" + i, now - 60_000, false), 200, now, new ExecutorActivity(rec.totals(), failure, failed ? now - 30_000 : 0)),
-            now);
+                "c0ffee" + i, now - 60_000, false), 200, now, new ExecutorActivity(rec.totals(), failure, failed ? now - 30_000 : 0),
+            sessions), now);
       }
       String ui = sc.sc().uiWebUrl().get();
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      System.out.printf(Locale.ROOT, "Sidecars tab, %d executors (+ the local driver's own), Spark %s, GET over HTTP, %d runs%n",
-          registry.size() - 1, sc.version(), 101);
+      System.out.printf(Locale.ROOT, "Sidecars tab, %d executors (+ the local driver's own) with %d session sidecars, Spark %s,"
+          + " GET over HTTP, %d runs%n", registry.size() - 1, registry.sessionCount(Supervisor.State.READY, now)
+          + registry.sessionCount(Supervisor.State.FAILED, now), sc.version(), 101);
       System.out.printf(Locale.ROOT, "%-44s %10s %10s %10s %10s%n", "page", "median ms", "p90 ms", "KiB", "× Jobs");
       double jobs = 0;
       for (String[] page : List.of(new String[] {"Spark's Jobs page", "/jobs/"},
@@ -80,7 +95,11 @@ public final class SidecarsTabBenchmark {
           new String[] {"Sidecars tab, all rows on one page", "/sidecars/?size=1000"},
           new String[] {"Sidecars tab, READY only, by failures", "/sidecars/?state=READY&sort=failed"},
           new String[] {"one executor's detail page", "/sidecars/executor/?id=503"},
-          new String[] {"JSON, every executor", "/sidecars/json/"})) {
+          new String[] {"JSON, every executor", "/sidecars/json/"},
+          new String[] {"session sidecars, page 1 (200 of 2,000)", "/sidecars/sessions/"},
+          new String[] {"session sidecars, 1,000 rows on one page", "/sidecars/sessions/?size=1000&page=2"},
+          new String[] {"one session's sidecars (100 rows)", "/sidecars/sessions/?session=00000003-1111-2222-3333-444444444444"},
+          new String[] {"JSON, every session sidecar", "/sidecars/json/sessions/"})) {
         double[] ms = time(http, ui + page[1]);
         if (jobs == 0) {
           jobs = ms[0];

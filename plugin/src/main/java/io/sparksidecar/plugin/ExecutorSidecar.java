@@ -116,8 +116,8 @@ public final class ExecutorSidecar implements Sidecar, AutoCloseable {
     return handoffs.get();
   }
 
-  /** Hand-off totals for the health report. */
-  io.sparksidecar.plugin.metrics.HandoffTotals handoffTotals() {
+  /** Hand-off totals for the health report (the reporting thread; never blocks). */
+  public io.sparksidecar.plugin.metrics.HandoffTotals handoffTotals() {
     return handoffTotals.totals();
   }
 

@@ -74,6 +74,8 @@ public final class SidecarDriverPlugin implements DriverPlugin {
       LOG.warn("spark-sidecar: {}", warning);
     }
     this.registry = new SidecarRegistry(settings.healthStaleAfter().toMillis());
+    registry.sessions().closedSessions(sessionEnds::isClosed); // says so when a closed session's sidecars leave
+    registry.sessions().onHandoffs(handoffTotals::addSessions); // handoffs.* count every sidecar's hand-offs
     this.policy = new FailurePolicy(settings.failurePolicy());
     active = this;
     // Spark tells listeners when an executor goes (also by SIGKILL, which sends us no last report)
@@ -108,6 +110,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     m.register("sidecars.stale", (Gauge<Long>) () -> registry.stale(System.currentTimeMillis()));
     m.register("sidecars.restarts", (Gauge<Long>) () -> registry.totalRestarts());
     io.sparksidecar.plugin.metrics.DriverHandoffMetrics.register(m, handoffTotals);
+    io.sparksidecar.plugin.metrics.DriverSessionMetrics.register(m, registry);
   }
 
   @Override
@@ -131,6 +134,9 @@ public final class SidecarDriverPlugin implements DriverPlugin {
         if (u.decision() != null) {
           act(u.decision(), stored);
         }
+        if (u.recorded()) {
+          sessionsChanged(previous, stored);
+        }
         return HealthReport.expectsReply(message) ? HealthReport.ACK : null; // send() must not be answered
       }
       LOG.warn("spark-sidecar: ignoring unknown message {}", message == null ? null : message.getClass());
@@ -138,6 +144,25 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     } catch (RuntimeException e) {
       LOG.error("spark-sidecar: failed to handle {}", message, e);
       return null;
+    }
+  }
+
+  /** Logs a session sidecar that newly failed: that session's affair only (see FailurePolicy). */
+  private void sessionsChanged(HealthReport previous, HealthReport stored) {
+    if (stored.sessions().isEmpty() && (previous == null || previous.sessions().isEmpty())) {
+      return;
+    }
+    Map<String, io.sparksidecar.plugin.health.SessionReport> before = new HashMap<>();
+    if (previous != null) {
+      previous.sessions().forEach(s -> before.put(s.uuid(), s));
+    }
+    for (io.sparksidecar.plugin.health.SessionReport s : stored.sessions()) {
+      io.sparksidecar.plugin.health.SessionReport was = before.get(s.uuid());
+      if (policy.decideSession(was, s) == FailurePolicy.SessionAction.FAIL_SESSION_TASKS) {
+        LOG.warn("spark-sidecar: executor {} sidecar of session {} FAILED: {} (the session's tasks there fail with this"
+            + " reason; the application, the executor and other sessions go on)", stored.executorId(), s.uuid(),
+            s.snapshot().reason()); // other state changes are logged by SessionEnds, from the executors' session queries
+      }
     }
   }
 

@@ -57,9 +57,11 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       reporter = new HealthReporter(ctx, executorId, settings.healthInterval(), snap -> {
         ExecutorSidecar r = reported;
         failures.observe(snap); // the reporter sees every change in order: the last failure outlives a recovery
+        io.sparksidecar.plugin.session.SessionSidecars ss = sessions;
         return new HealthReport(executorId, host, runtimeName, snap, r == null ? 0 : r.handoffs(), System.currentTimeMillis(),
-            failures.activity(r == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : r.handoffTotals()));
-      }).start();
+            failures.activity(r == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : r.handoffTotals()),
+            ss == null ? java.util.List.of() : ss.statuses());
+      }).watch(this::sessionStates).start(); // a session sidecar's change reaches the driver within 250 ms
       SidecarRuntime runtime;
       long t1 = System.nanoTime();
       try {
@@ -89,6 +91,21 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       LOG.error("spark-sidecar: executor {} plugin init failed", executorId, e);
       fail(new SidecarException("plugin init failed: " + e, e));
     }
+  }
+
+  /** What the driver must hear of at once about the session sidecars: which run, their states, restarts and failures. */
+  private java.util.List<String> sessionStates() {
+    io.sparksidecar.plugin.session.SessionSidecars ss = sessions;
+    if (ss == null) {
+      return java.util.List.of();
+    }
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (io.sparksidecar.plugin.health.SessionReport r : ss.statuses()) {
+      out.add(r.uuid() + " " + r.startedMillis() + " " + r.snapshot().state() + " " + r.snapshot().restarts() + " "
+          + r.activity().lastFailureMillis());
+    }
+    java.util.Collections.sort(out);
+    return out;
   }
 
   /** Every supervisor state change: to the driver, and to the discovery file (new host ports after a restart). */

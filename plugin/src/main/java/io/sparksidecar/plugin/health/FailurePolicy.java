@@ -7,10 +7,22 @@ import io.sparksidecar.plugin.runtime.Supervisor.State;
  * ({@code spark.sidecar.failurePolicy}). Decides once per failure: a repeated FAILED report of the
  * same executor does not act twice. A permanent failure fails the application under any policy but
  * {@code ignore}, since replacing the executor would only repeat it.
+ *
+ * <p>A Spark Connect <em>session</em> sidecar that fails ({@link #decideSession}) is that session's
+ * affair, under every policy: its executor keeps running, the executor-wide sidecar and the other
+ * sessions' sidecars are untouched, the application goes on, and the session's tasks on that
+ * executor fail with the reason (from {@code Sidecars.get()} and Python's {@code sidecar()}; Spark
+ * retries them as any failed task, and the session's next task there starts a new sidecar). The
+ * driver only logs it and shows it (status report, Sidecars tab, {@code sessions.failed}).
+ * Replacing the executor would stop every other session's sidecar on it, and failing the
+ * application would end every session of a shared server, for one session's bad archive.
  */
 public final class FailurePolicy {
 
   public enum Action { NONE, REPLACE_EXECUTOR, FAIL_APPLICATION }
+
+  /** What the driver does about a session sidecar: nothing, or log that the session's tasks there fail. */
+  public enum SessionAction { NONE, FAIL_SESSION_TASKS }
 
   private final String policy;
 
@@ -33,5 +45,16 @@ public final class FailurePolicy {
       case "replaceExecutor" -> Action.REPLACE_EXECUTOR;
       default -> Action.NONE;
     };
+  }
+
+  /**
+   * The action for a session sidecar's report {@code now}, given its previous one on the same
+   * executor (null if none): {@link SessionAction#FAIL_SESSION_TASKS} once when it newly failed,
+   * else nothing; never an executor replacement or an application failure (see the class comment).
+   */
+  public SessionAction decideSession(SessionReport previous, SessionReport now) {
+    boolean newlyFailed = now.snapshot().state() == State.FAILED && (previous == null
+        || previous.snapshot().state() != State.FAILED || previous.startedMillis() != now.startedMillis());
+    return newlyFailed ? SessionAction.FAIL_SESSION_TASKS : SessionAction.NONE;
   }
 }

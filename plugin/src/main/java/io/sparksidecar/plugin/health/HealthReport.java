@@ -3,6 +3,7 @@ package io.sparksidecar.plugin.health;
 import io.sparksidecar.plugin.metrics.ExecutorActivity;
 import io.sparksidecar.plugin.runtime.Supervisor;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,12 +22,21 @@ import java.util.Map;
  * @param sentMillis  when the executor sent it
  * @param activity    the executor's hand-off totals and the sidecar's last failure (keys an older
  *                    sender did not write read as none: the wire form stays compatible both ways)
+ * @param sessions    the executor's Spark Connect session sidecars running (or failed) now, in no
+ *                    particular order; one that stopped is no longer in the list
  */
 public record HealthReport(String executorId, String host, String runtime, Supervisor.Snapshot snapshot,
-    long handoffs, long sentMillis, ExecutorActivity activity) {
+    long handoffs, long sentMillis, ExecutorActivity activity, List<SessionReport> sessions) {
 
   public HealthReport {
     activity = activity == null ? ExecutorActivity.none(handoffs) : activity;
+    sessions = sessions == null ? List.of() : List.copyOf(sessions);
+  }
+
+  /** A report without session sidecars. */
+  public HealthReport(String executorId, String host, String runtime, Supervisor.Snapshot snapshot, long handoffs,
+      long sentMillis, ExecutorActivity activity) {
+    this(executorId, host, runtime, snapshot, handoffs, sentMillis, activity, null);
   }
 
   /** A report without activity (the completed count only). */
@@ -35,9 +45,14 @@ public record HealthReport(String executorId, String host, String runtime, Super
     this(executorId, host, runtime, snapshot, handoffs, sentMillis, null);
   }
 
-  /** This report with another snapshot (and send time), its activity kept. */
+  /** This report with another snapshot (and send time), its activity and sessions kept. */
   public HealthReport with(Supervisor.Snapshot next, long sent) {
-    return new HealthReport(executorId, host, runtime, next, handoffs, sent, activity);
+    return new HealthReport(executorId, host, runtime, next, handoffs, sent, activity, sessions);
+  }
+
+  /** This report with other session sidecars, everything else kept. */
+  public HealthReport withSessions(List<SessionReport> next) {
+    return new HealthReport(executorId, host, runtime, snapshot, handoffs, sentMillis, activity, next);
   }
 
   public static final String KIND = "spark-sidecar.health.v1";
@@ -72,6 +87,7 @@ public record HealthReport(String executorId, String host, String runtime, Super
     m.put("handoffs", String.valueOf(handoffs));
     m.put("sent", String.valueOf(sentMillis));
     activity.toWire(m);
+    SessionReport.toWire(sessions, m);
     return m;
   }
 
@@ -90,7 +106,7 @@ public record HealthReport(String executorId, String host, String runtime, Super
         Long.parseLong(str(m, "changed")), Boolean.parseBoolean(str(m, "permanent")));
     long handoffs = Long.parseLong(str(m, "handoffs"));
     return new HealthReport(str(m, "executor"), str(m, "host"), str(m, "runtime"), s, handoffs,
-        Long.parseLong(str(m, "sent")), ExecutorActivity.fromWire(m, handoffs));
+        Long.parseLong(str(m, "sent")), ExecutorActivity.fromWire(m, handoffs), SessionReport.fromWire(m));
   }
 
   private static String str(Map<?, ?> m, String key) {

@@ -21,6 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * statuses on Kubernetes) is merged into every executor's row: its restarts count when higher, its
  * exit code when the executor knows none, and a container that is not running makes the row
  * RESTARTING (or FAILED when it will not run again), whatever the executor last said.
+ *
+ * <p>Spark Connect session sidecars are kept per (executor, session): each executor's row holds the
+ * session sidecars of its last report ({@link HealthReport#sessions}); one that the next report no
+ * longer carries, or whose executor was removed, leaves the row and is kept a while as STOPPED in
+ * {@link #sessions()} with the reason, which also counts the restarts and hand-offs of all of them.
  */
 public final class SidecarRegistry {
 
@@ -48,6 +53,7 @@ public final class SidecarRegistry {
   private final int retainedDead;
   private final java.util.concurrent.atomic.AtomicLong lastEviction = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong evictedRestarts = new java.util.concurrent.atomic.AtomicLong();
+  private final SessionHistory sessions = new SessionHistory(SessionHistory.DEFAULT_RETAINED);
 
   public SidecarRegistry(long staleAfterMillis) {
     this(staleAfterMillis, DEFAULT_RETAINED_DEAD);
@@ -81,6 +87,7 @@ public final class SidecarRegistry {
         return row;
       }
       HealthReport merged = merge(report, observed.get(id));
+      sessions.changed(id, previous == null ? List.of() : previous.sessions(), merged.sessions(), null, nowMillis);
       out[0] = previous;
       out[1] = decide.apply(previous, merged);
       out[2] = Boolean.TRUE;
@@ -169,12 +176,17 @@ public final class SidecarRegistry {
       HealthReport r = row.report();
       Snapshot s = r.snapshot();
       if (s.state() == State.STOPPED || s.state() == State.FAILED) {
+        if (!r.sessions().isEmpty()) { // a failed executor-wide sidecar: its session sidecars went with the executor
+          sessions.changed(id, r.sessions(), List.of(), "stopped: executor " + id + " removed: " + reason, nowMillis);
+          return new Row(r.with(s, Math.max(r.sentMillis(), nowMillis)).withSessions(List.of()), row.receivedMillis());
+        }
         return row;
       }
       stopped[0] = true;
       Snapshot gone = new Snapshot(State.STOPPED, s.restarts(), s.lastExitCode(), "executor removed: " + reason,
           s.instanceId(), nowMillis, false);
-      return new Row(r.with(gone, Math.max(r.sentMillis(), nowMillis)), nowMillis);
+      sessions.changed(id, r.sessions(), List.of(), "stopped: executor " + id + " removed: " + reason, nowMillis);
+      return new Row(r.with(gone, Math.max(r.sentMillis(), nowMillis)).withSessions(List.of()), nowMillis);
     });
     return stopped[0];
   }
@@ -200,7 +212,8 @@ public final class SidecarRegistry {
 
   private boolean dead(Row row, long nowMillis) {
     State s = row.report().snapshot().state();
-    return s == State.STOPPED || s == State.FAILED || nowMillis - row.receivedMillis() > 10 * staleAfterMillis;
+    boolean sessionsLive = !row.report().sessions().isEmpty(); // they may run beside a failed executor-wide sidecar
+    return s == State.STOPPED || (s == State.FAILED && !sessionsLive) || nowMillis - row.receivedMillis() > 10 * staleAfterMillis;
   }
 
   /** How many executors the registry holds. */
@@ -232,7 +245,28 @@ public final class SidecarRegistry {
     return evictedRestarts.get() + rows.values().stream().mapToLong(r -> r.report().snapshot().restarts()).sum();
   }
 
-  /** A fixed-width table: one row per executor. */
+  /** Restarts, hand-offs and recently stopped ones of the session sidecars. */
+  public SessionHistory sessions() {
+    return sessions;
+  }
+
+  /** How many session sidecars of executors that report now are in {@code state} (not stale). */
+  public long sessionCount(State state, long nowMillis) {
+    long n = 0;
+    for (Entry e : entries(nowMillis)) {
+      if (!e.stale()) {
+        n += e.report().sessions().stream().filter(x -> x.snapshot().state() == state).count();
+      }
+    }
+    return n;
+  }
+
+  /** How many session sidecars run on executors that fell silent. */
+  public long sessionStale(long nowMillis) {
+    return entries(nowMillis).stream().filter(Entry::stale).mapToLong(e -> e.report().sessions().size()).sum();
+  }
+
+  /** A fixed-width table: one row per executor, then one per session sidecar (running, then recently stopped). */
   public String table(long nowMillis) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%-8s %-16s %-8s %-11s %8s %6s %9s %8s  %s%n", "executor", "host", "runtime",
@@ -245,10 +279,11 @@ public final class SidecarRegistry {
           r.snapshot().lastExitCode() < 0 ? "-" : String.valueOf(r.snapshot().lastExitCode()), r.handoffs(),
           (nowMillis - e.receivedMillis()) / 1000.0, truncate(reason, 100)));
     }
+    SessionTable.append(sb, entries(nowMillis), sessions.stopped(), nowMillis);
     return sb.toString();
   }
 
-  private static String truncate(String s, int n) {
+  static String truncate(String s, int n) {
     return s.length() <= n ? s : s.substring(0, n - 1) + "…";
   }
 }

@@ -9,6 +9,8 @@ import java.util.Map;
  * RPC threads, short lock). Reports are cumulative per executor and may arrive out of order, so each
  * executor's highest totals are kept and only their growth is added: the totals never go down, also
  * when the registry evicts dead executors. An executor's entry costs about 1 KB (its latency buckets).
+ * The hand-offs of Spark Connect session sidecars are added as the registry sees them grow
+ * ({@link #addSessions}), so the totals are those of every sidecar of the application.
  */
 public final class HandoffAggregates {
   private final Map<String, HandoffTotals> byExecutor = new HashMap<>();
@@ -23,6 +25,11 @@ public final class HandoffAggregates {
       total = total.plus(highest.minus(before));
       byExecutor.put(report.executorId(), highest);
     }
+  }
+
+  /** Adds the growth of session sidecars' hand-offs (computed by the registry, once per report). */
+  public synchronized void addSessions(HandoffTotals growth) {
+    total = total.plus(growth);
   }
 
   /** The application's totals so far. */

@@ -88,6 +88,11 @@ public final class SessionEnds {
     return SessionMessages.reply(answer);
   }
 
+  /** Reporting hook: true when the driver saw Connect session {@code connectId} close (the last 10,000 remembered). */
+  public boolean isClosed(String connectId) {
+    return closed.containsKey(connectId);
+  }
+
   /** The last state each executor reported for each session's sidecar: {@code "<executor> <connect id>" → line}. */
   public Map<String, String> states() {
     return Map.copyOf(states);

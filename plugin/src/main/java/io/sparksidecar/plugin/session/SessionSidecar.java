@@ -27,6 +27,9 @@ final class SessionSidecar implements AutoCloseable {
   private volatile SidecarSettings settings;
   private volatile boolean closed;
   private volatile boolean refused;
+  // for the driver's health report: every state change in order (the last failure outlives a recovery)
+  private final io.sparksidecar.plugin.metrics.FailureMemory failures = new io.sparksidecar.plugin.metrics.FailureMemory();
+  private volatile Supervisor.Snapshot last;
 
   SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis, boolean hadSessionDir) {
     this.hadSessionDir = hadSessionDir;
@@ -89,6 +92,8 @@ final class SessionSidecar implements AutoCloseable {
 
   /** Every supervisor state change: to the discovery file. */
   void changed(Supervisor.Snapshot snap) {
+    last = snap;
+    failures.observe(snap);
     if (!closed) {
       discovery.publish(snap, runtime, sidecar, settings);
     }
@@ -106,6 +111,17 @@ final class SessionSidecar implements AutoCloseable {
     }
     Supervisor.Snapshot snap = s.status();
     return session.uuid() + " " + snap.state() + " " + snap.reason().lines().findFirst().orElse("");
+  }
+
+  /** What the executor's health report says of this session's sidecar now (reporting thread). */
+  io.sparksidecar.plugin.health.SessionReport report() {
+    ExecutorSidecar s = sidecar;
+    Supervisor.Snapshot l = last;
+    Supervisor.Snapshot snap = failure != null && l != null ? l // FAILED with the reason (see fail)
+        : s != null ? s.status() : l != null ? l
+        : new Supervisor.Snapshot(Supervisor.State.STARTING, 0, -1, "", "", createdMillis, false);
+    return new io.sparksidecar.plugin.health.SessionReport(session.uuid(), session.connectId(), runtime, snap,
+        failures.activity(s == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : s.handoffTotals()), createdMillis);
   }
 
   /** Stops the sidecar (SIGTERM, then SIGKILL after the stop timeout), removes its volumes and discovery file. Idempotent. */

@@ -343,6 +343,16 @@ public final class SessionSidecars implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Reporting hook (the health reporter's thread; never blocks): the session sidecars on this
+   * executor now, running, starting or failed; one that stopped is no longer here.
+   */
+  public List<io.sparksidecar.plugin.health.SessionReport> statuses() {
+    List<io.sparksidecar.plugin.health.SessionReport> out = new ArrayList<>();
+    sessions.values().forEach(e -> out.add(e.report()));
+    return out;
+  }
+
   private static Map<String, String> props(Properties p) {
     Map<String, String> m = new HashMap<>();
     if (p != null) {

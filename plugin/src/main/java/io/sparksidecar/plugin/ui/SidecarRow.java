@@ -10,17 +10,19 @@ import io.sparksidecar.plugin.metrics.HandoffTotals;
  *
  * @param stateSinceMillis  when the sidecar entered its state
  * @param reportAgeMillis   how long ago the driver heard from the executor
+ * @param sessions          the executor's Spark Connect session sidecars now, by session
  */
 record SidecarRow(String executorId, String host, String runtime, String state, int restarts, int lastExitCode,
     String reason, String instanceId, boolean permanent, long stateSinceMillis, long reportAgeMillis, String lastFailure,
-    long lastFailureMillis, HandoffTotals handoffs) {
+    long lastFailureMillis, HandoffTotals handoffs, java.util.List<SessionRow> sessions) {
 
   static SidecarRow of(SidecarRegistry.Entry e, long nowMillis) {
     HealthReport r = e.report();
     return new SidecarRow(r.executorId(), r.host(), r.runtime(), e.stale() ? "STALE" : r.snapshot().state().name(),
         r.snapshot().restarts(), r.snapshot().lastExitCode(), r.snapshot().reason(), r.snapshot().instanceId(),
         r.snapshot().permanent(), r.snapshot().changedMillis(), Math.max(0, nowMillis - e.receivedMillis()),
-        r.activity().lastFailure(), r.activity().lastFailureMillis(), r.activity().handoffs());
+        r.activity().lastFailure(), r.activity().lastFailureMillis(), r.activity().handoffs(),
+        SessionRow.of(r.executorId(), r.sessions(), e.stale()));
   }
 
   /** The last failure in one line: its first line and, when a log tail follows, the tail's last line. */

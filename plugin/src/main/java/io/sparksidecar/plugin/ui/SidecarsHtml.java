@@ -2,6 +2,7 @@ package io.sparksidecar.plugin.ui;
 
 import io.sparksidecar.plugin.metrics.HandoffTotals;
 import io.sparksidecar.plugin.metrics.LatencyBuckets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,8 +21,8 @@ final class SidecarsHtml {
     sb.append("<div id=\"sidecars-paging\" class=\"mb-2\">");
     paging(sb, v);
     sb.append("</div>\n<table id=\"sidecars-table\" class=\"table table-bordered table-sm table-striped\">\n<thead><tr>");
-    for (String h : new String[] {"Executor", "Host", "Runtime", "State", "Restarts", "Hand-offs done", "Failed", "p50",
-        "p99", "Bytes in", "Bytes out", "Last failure", "Last report"}) {
+    for (String h : new String[] {"Executor", "Host", "Runtime", "State", "Sessions", "Restarts", "Hand-offs done", "Failed",
+        "p50", "p99", "Bytes in", "Bytes out", "Last failure", "Last report"}) {
       sb.append("<th class=\"text-nowrap\">").append(h).append("</th>");
     }
     sb.append("</tr></thead>\n<tbody>\n");
@@ -29,7 +30,7 @@ final class SidecarsHtml {
       row(sb, r);
     }
     if (v.page().isEmpty()) {
-      sb.append("<tr><td colspan=\"13\">").append(v.all().isEmpty() ? "No executor has reported a sidecar yet."
+      sb.append("<tr><td colspan=\"14\">").append(v.all().isEmpty() ? "No executor has reported a sidecar yet."
           : "No sidecar is " + Format.html(v.stateFilter()) + ".").append("</td></tr>\n");
     }
     sb.append("</tbody></table>\n<p class=\"text-muted\">Latency percentiles are those of completed hand-offs over the"
@@ -52,9 +53,10 @@ final class SidecarsHtml {
         .append(" done, ").append(t.failed()).append(" failed, p50 ").append(Format.millis(t.p50Millis(), t.done()))
         .append(", p99 ").append(Format.millis(t.p99Millis(), t.done())).append(", ")
         .append(Format.bytes(t.bytesIn())).append(" in, ").append(Format.bytes(t.bytesOut())).append(" out</li>\n");
+    SessionsHtml.summary(sb, v.sessions(), "sessions/");
     sb.append("<li><strong>Sort by:</strong>");
     String sep = " ";
-    for (String s : new String[] {"id", "state", "failed", "p99", "restarts"}) {
+    for (String s : new String[] {"id", "state", "failed", "p99", "restarts", "sessions"}) {
       sb.append(sep);
       sep = " · ";
       if (s.equals(v.sort())) {
@@ -92,6 +94,7 @@ final class SidecarsHtml {
     cell(sb, "host", Format.html(r.host()));
     cell(sb, "runtime", Format.html(r.runtime()));
     sb.append("<td class=\"state\" title=\"").append(Format.html(r.reason())).append("\">").append(r.state()).append("</td>");
+    SessionsHtml.cell(sb, r);
     cell(sb, "restarts", String.valueOf(r.restarts()));
     cell(sb, "done", String.valueOf(h.done()));
     cell(sb, "failed", String.valueOf(h.failed()));
@@ -110,7 +113,7 @@ final class SidecarsHtml {
     sb.append("</tr>\n");
   }
 
-  private static void cell(StringBuilder sb, String cls, String escaped) {
+  static void cell(StringBuilder sb, String cls, String escaped) {
     sb.append("<td class=\"").append(cls).append(" text-nowrap\">").append(escaped).append("</td>");
   }
 
@@ -119,7 +122,7 @@ final class SidecarsHtml {
   }
 
   /** One executor's sidecar, everything the driver knows of it. */
-  static String detail(SidecarRow r, long nowMillis) {
+  static String detail(SidecarRow r, List<SessionRow> stoppedSessions, long nowMillis) {
     HandoffTotals h = r.handoffs();
     StringBuilder sb = new StringBuilder(4096);
     sb.append("<p><a href=\"../\">‹ all sidecars</a></p>\n<table id=\"sidecar-detail\" class=\"table table-sm\""
@@ -146,11 +149,12 @@ final class SidecarsHtml {
           + "<pre id=\"sidecar-last-failure\" class=\"log-tail\">").append(Format.html(r.lastFailure())).append("</pre>\n");
     }
     latency(sb, h);
+    SessionsHtml.ofExecutor(sb, r, stoppedSessions, nowMillis);
     sb.append("<p><a href=\"../json/?id=").append(Format.url(r.executorId())).append("\">JSON</a></p>\n");
     return sb.toString();
   }
 
-  private static void latency(StringBuilder sb, HandoffTotals h) {
+  static void latency(StringBuilder sb, HandoffTotals h) {
     long[] counts = h.latencyCounts();
     sb.append("<h4>Latency of completed hand-offs</h4>\n");
     if (h.done() == 0) {

@@ -7,8 +7,10 @@ import java.util.Map;
 
 /**
  * The JSON beside the tab ({@code /sidecars/json/}): {@code {"summary": {...}, "total": n, "offset": k,
- * "executors": [...]}}, or one executor's object. Times are epoch milliseconds, latencies
- * milliseconds, sizes bytes.
+ * "executors": [...]}}, or one executor's object; each executor's object lists its Spark Connect
+ * session sidecars ({@code "sessions": [...]}), and {@code /sidecars/json/sessions/} lists every
+ * session sidecar, running ones then recently stopped ones ({@code {"summary": {...}, "sessions": [...]}}).
+ * Times are epoch milliseconds, latencies milliseconds, sizes bytes.
  */
 final class SidecarsJson {
   private SidecarsJson() {}
@@ -27,6 +29,8 @@ final class SidecarsJson {
     }
     sb.append("},\"handoffs\":");
     totals(sb, v.totals());
+    sb.append(",\"sessions\":");
+    sessionsSummary(sb, v.sessions());
     sb.append("},\"state\":");
     Format.json(sb, v.stateFilter());
     sb.append(",\"total\":").append(v.selected().size()).append(",\"offset\":").append(offset).append(",\"executors\":[");
@@ -70,6 +74,79 @@ final class SidecarsJson {
     Format.json(sb, r.lastFailure());
     sb.append(",\"lastFailureMillis\":").append(r.lastFailureMillis()).append(",\"handoffs\":");
     totals(sb, r.handoffs());
+    sb.append(",\"sessions\":[");
+    for (int i = 0; i < r.sessions().size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      session(sb, r.sessions().get(i));
+    }
+    sb.append("]}");
+  }
+
+  /** Every session sidecar matching {@code filter} (a session uuid or Connect id; "" for all). */
+  static String sessions(List<SidecarRow> rows, SessionsSummary summary, String filter) {
+    StringBuilder sb = new StringBuilder(1024);
+    sb.append("{\"summary\":");
+    sessionsSummary(sb, summary);
+    sb.append(",\"session\":");
+    Format.json(sb, filter);
+    sb.append(",\"sessions\":[");
+    boolean first = true;
+    List<SessionRow> all = new java.util.ArrayList<>();
+    rows.forEach(r -> all.addAll(r.sessions()));
+    all.addAll(summary.stopped());
+    for (SessionRow s : all) {
+      if (SessionsHtml.matches(s, filter)) {
+        if (!first) {
+          sb.append(',');
+        }
+        first = false;
+        session(sb, s);
+      }
+    }
+    return sb.append("]}").toString();
+  }
+
+  private static void sessionsSummary(StringBuilder sb, SessionsSummary s) {
+    sb.append("{\"live\":").append(s.live()).append(",\"executors\":").append(s.executors()).append(",\"sessions\":")
+        .append(s.sessions()).append(",\"states\":{");
+    boolean first = true;
+    for (Map.Entry<String, Long> e : s.states().entrySet()) {
+      if (!first) {
+        sb.append(',');
+      }
+      first = false;
+      Format.json(sb, e.getKey());
+      sb.append(':').append(e.getValue());
+    }
+    sb.append("},\"restarts\":").append(s.restarts()).append(",\"stopped\":").append(s.stopped().size())
+        .append(",\"handoffs\":");
+    totals(sb, s.handoffs());
+    sb.append('}');
+  }
+
+  private static void session(StringBuilder sb, SessionRow s) {
+    sb.append("{\"executorId\":");
+    Format.json(sb, s.executorId());
+    sb.append(",\"session\":");
+    Format.json(sb, s.session());
+    sb.append(",\"connectSession\":");
+    Format.json(sb, s.connectSession());
+    sb.append(",\"runtime\":");
+    Format.json(sb, s.runtime());
+    sb.append(",\"state\":");
+    Format.json(sb, s.state());
+    sb.append(",\"restarts\":").append(s.restarts()).append(",\"lastExitCode\":").append(s.lastExitCode())
+        .append(",\"reason\":");
+    Format.json(sb, s.reason());
+    sb.append(",\"instance\":");
+    Format.json(sb, s.instanceId());
+    sb.append(",\"stateSinceMillis\":").append(s.stateSinceMillis()).append(",\"startedMillis\":")
+        .append(s.startedMillis()).append(",\"lastFailure\":");
+    Format.json(sb, s.lastFailure());
+    sb.append(",\"lastFailureMillis\":").append(s.lastFailureMillis()).append(",\"handoffs\":");
+    totals(sb, s.handoffs());
     sb.append('}');
   }
 

@@ -16,6 +16,9 @@ import java.util.Map;
  *   <li>{@code /executor/?id=N} one executor's sidecar</li>
  *   <li>{@code /json/} every executor ({@code state}, {@code sort}, {@code offset}, {@code limit} as above);
  *       {@code /json/?id=N} one</li>
+ *   <li>{@code /sessions/} and {@code /json/sessions/} every Spark Connect session sidecar, running and
+ *       recently stopped; {@code ?session=<uuid or Connect session id>} one session's; the page is paged
+ *       ({@code page}, {@code size}: 200 by default)</li>
  * </ul>
  */
 final class SidecarsPages {
@@ -37,7 +40,7 @@ final class SidecarsPages {
     List<SidecarRegistry.Entry> entries = registry.entries(nowMillis);
     switch (p) {
       case "/" -> {
-        SidecarsView v = SidecarsView.of(entries, totals.total(), nowMillis, params.get("state"), params.get("sort"),
+        SidecarsView v = SidecarsView.of(entries, totals.total(), registry.sessions(), nowMillis, params.get("state"), params.get("sort"),
             number(params.get("page"), 1), number(params.get("size"), SidecarsView.DEFAULT_PAGE_SIZE));
         return new Response(200, true, "Sidecars", SidecarsHtml.list(v));
       }
@@ -49,7 +52,16 @@ final class SidecarsPages {
               + Format.html(id) + "' is known to the driver (it never reported, or it left long ago).</p>"
               + "<p><a href=\"../\">‹ all sidecars</a></p>");
         }
-        return new Response(200, true, "Sidecar of executor " + r.executorId(), SidecarsHtml.detail(r, nowMillis));
+        List<SessionRow> stopped = SessionsSummary.of(List.of(r), registry.sessions()).stoppedOn(r.executorId());
+        return new Response(200, true, "Sidecar of executor " + r.executorId(), SidecarsHtml.detail(r, stopped, nowMillis));
+      }
+      case "/sessions", "/json/sessions" -> {
+        List<SidecarRow> rows = entries.stream().map(e -> SidecarRow.of(e, nowMillis)).toList();
+        SessionsSummary summary = SessionsSummary.of(rows, registry.sessions());
+        String session = params.getOrDefault("session", "").trim();
+        return p.equals("/sessions") ? new Response(200, true, "Session sidecars", SessionsHtml.page(rows, summary, session,
+            number(params.get("page"), 1), number(params.get("size"), SessionsHtml.PAGE_SIZE), nowMillis))
+            : new Response(200, false, "", SidecarsJson.sessions(rows, summary, session));
       }
       case "/json" -> {
         if (params.containsKey("id")) {
@@ -57,7 +69,7 @@ final class SidecarsPages {
           return r == null ? new Response(404, false, "", SidecarsJson.error("no sidecar of executor '" + params.get("id") + "'"))
               : new Response(200, false, "", SidecarsJson.one(r));
         }
-        SidecarsView v = SidecarsView.of(entries, totals.total(), nowMillis, params.get("state"), params.get("sort"), 1,
+        SidecarsView v = SidecarsView.of(entries, totals.total(), registry.sessions(), nowMillis, params.get("state"), params.get("sort"), 1,
             SidecarsView.MAX_PAGE_SIZE);
         int offset = Math.max(0, number(params.get("offset"), 0));
         int limit = Math.max(0, number(params.get("limit"), Integer.MAX_VALUE));

@@ -19,22 +19,23 @@ import java.util.TreeMap;
  * @param selected  the rows of the filter, sorted
  * @param from      index in {@code selected} of the page's first row
  * @param size      page size
+ * @param sessions  the Spark Connect session sidecars of all executors
  */
 record SidecarsView(List<SidecarRow> all, List<SidecarRow> selected, String stateFilter, String sort, int from, int size,
-    Map<String, Long> states, HandoffTotals totals) {
+    Map<String, Long> states, HandoffTotals totals, SessionsSummary sessions) {
 
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
   /** The sort orders offered (key → what it means). */
   static final Map<String, String> SORTS = Map.of("id", "executor", "failed", "most failed hand-offs",
-      "p99", "slowest p99", "restarts", "most restarts", "state", "state");
+      "p99", "slowest p99", "restarts", "most restarts", "state", "state", "sessions", "most session sidecars");
 
   /**
    * The view of {@code entries} at {@code nowMillis}. {@code page} counts from 1; a page, size or
    * sort out of range is clamped or defaulted (a URL typed by hand still shows something).
    */
-  static SidecarsView of(List<SidecarRegistry.Entry> entries, HandoffTotals totals, long nowMillis, String state,
-      String sort, int page, int size) {
+  static SidecarsView of(List<SidecarRegistry.Entry> entries, HandoffTotals totals,
+      io.sparksidecar.plugin.health.SessionHistory history, long nowMillis, String state, String sort, int page, int size) {
     String s = sort != null && SORTS.containsKey(sort) ? sort : "id";
     List<SidecarRow> rows = new ArrayList<>(entries.size());
     Map<String, Long> states = new TreeMap<>();
@@ -49,7 +50,7 @@ record SidecarsView(List<SidecarRow> all, List<SidecarRow> selected, String stat
     int n = Math.max(1, Math.min(MAX_PAGE_SIZE, size));
     int pages = Math.max(1, (selected.size() + n - 1) / n);
     int p = Math.max(1, Math.min(pages, page));
-    return new SidecarsView(rows, selected, filter, s, (p - 1) * n, n, states, totals);
+    return new SidecarsView(rows, selected, filter, s, (p - 1) * n, n, states, totals, SessionsSummary.of(rows, history));
   }
 
   static Comparator<SidecarRow> order(String sort) {
@@ -58,6 +59,7 @@ record SidecarsView(List<SidecarRow> all, List<SidecarRow> selected, String stat
       case "failed" -> Comparator.comparingLong((SidecarRow r) -> -r.handoffs().failed()).thenComparing(byId);
       case "p99" -> Comparator.comparingDouble((SidecarRow r) -> -r.handoffs().p99Millis()).thenComparing(byId);
       case "restarts" -> Comparator.comparingInt((SidecarRow r) -> -r.restarts()).thenComparing(byId);
+      case "sessions" -> Comparator.comparingInt((SidecarRow r) -> -r.sessions().size()).thenComparing(byId);
       case "state" -> Comparator.comparing(SidecarRow::state).thenComparing(byId);
       default -> byId;
     };
