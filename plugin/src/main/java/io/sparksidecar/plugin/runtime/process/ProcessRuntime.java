@@ -20,7 +20,10 @@ import java.util.Map;
  * Runs the sidecar as a local child process of the executor: the embedded default where no
  * container engine exists. With {@code spark.sidecar.protocol=v1} the command is run per request by
  * the Java protocol agent (a small JVM of its own). Stdout and stderr go to
- * {@code <workDir>/sidecar-<executor>.log}.
+ * {@code <workDir>/sidecar-<executor>.log}. From an archive ({@code spark.sidecar.process.archive}) it
+ * runs in the unpacked directory with the environment {@link ArchiveEnvironment} describes (PATH,
+ * VIRTUAL_ENV or CONDA_PREFIX; PYTHONHOME and PYTHONPATH removed for a Python environment), as if the
+ * archive were activated; {@code spark.sidecar.env.*} win over it.
  */
 public final class ProcessRuntime implements SidecarRuntime {
 
@@ -37,15 +40,16 @@ public final class ProcessRuntime implements SidecarRuntime {
           + (s.image().isEmpty() ? "" : " (" + SidecarKeys.IMAGE.name() + "=" + s.image() + " needs a docker engine)"));
     }
     Path dir = spec.workDir();
-    Map<String, String> extraEnv = new java.util.HashMap<>(s.env());
+    Map<String, String> archiveEnv = Map.of();
     if (!s.processArchive().isEmpty()) {
       dir = spec.workDir().resolve(s.processArchive());
       if (!Files.isDirectory(dir)) {
         throw new SidecarException(SidecarKeys.PROCESS_ARCHIVE.name() + "=" + s.processArchive() + ": no directory "
             + dir + "; ship the archive with spark.archives=<file>#" + s.processArchive());
       }
-      extraEnv.put("PATH", dir.resolve("bin") + File.pathSeparator + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+      archiveEnv = ArchiveEnvironment.of(dir.toAbsolutePath(), System.getenv(), SidecarKeys.PROCESS_ARCHIVE.name());
     }
+    Map<String, String> extraEnv = new java.util.HashMap<>(s.env());
     List<String> argv = new ArrayList<>();
     if (s.protocol().equals("v1")) {
       argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
@@ -55,13 +59,15 @@ public final class ProcessRuntime implements SidecarRuntime {
           "--client-timeout-ms", String.valueOf(s.agentClientTimeout().toMillis()), "--"));
     }
     List<String> command = new ArrayList<>(s.command());
-    command.set(0, resolve(command.get(0), extraEnv.getOrDefault("PATH", System.getenv().getOrDefault("PATH", ""))));
+    String childPath = extraEnv.getOrDefault("PATH", archiveEnv.getOrDefault("PATH", System.getenv().getOrDefault("PATH", "")));
+    command.set(0, resolve(command.get(0), childPath));
     argv.addAll(command);
     Path log = spec.workDir().resolve("sidecar-" + spec.executorId() + ".log");
     ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     Map<String, String> env = pb.environment();
+    ArchiveEnvironment.apply(archiveEnv, env);
     env.putAll(extraEnv);
     env.put("SIDECAR_APP_ID", spec.appId());
     env.put("SIDECAR_EXECUTOR_ID", spec.executorId());
