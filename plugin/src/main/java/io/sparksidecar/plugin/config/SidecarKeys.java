@@ -166,7 +166,7 @@ public final class SidecarKeys {
       "Spark Connect: most session sidecars (sessions that set `spark.sidecar.session.command` or `.image`) running at once on one executor; a further session's tasks fail naming this key. Server-wide: a session cannot change it.",
       Parsers.integer(1, 1000));
   public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = new ConfigKey<>(SESSION_PREFIX + "idleTimeout", "30m",
-      "Spark Connect: a session sidecar that ran no task for this long is stopped (it starts again on the session's next task). Sidecars also stop when their session closes or its archive directory goes. Server-wide.",
+      "Spark Connect: a session sidecar that ran no task for this long is stopped (it starts again on the session's next task). Sidecars also stop when their session closes or its archive directory goes. A session may set a shorter one for its own sidecar (`spark.conf.set`), never a longer one.",
       Parsers.duration(Duration.ofSeconds(1)));
 
   /** Every declared key, in documentation order. */

@@ -28,8 +28,13 @@ final class SessionSidecar implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean refused;
 
-  SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis, boolean hadSessionDir) {
+  /** Stopped after this long without tasks (the server's idle timeout, or the session's shorter one). */
+  final long idleMillis;
+
+  SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis, boolean hadSessionDir,
+      long idleMillis) {
     this.hadSessionDir = hadSessionDir;
+    this.idleMillis = idleMillis;
     this.session = session;
     this.wish = wish;
     this.discovery = discovery;

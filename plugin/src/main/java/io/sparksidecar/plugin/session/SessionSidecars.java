@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>the driver says the session closed (asked over the plugin RPC: {@link SessionMessages});</li>
  *   <li>the session's directory {@code <executor cwd>/<uuid>} or its archive is gone (Spark evicted the session);</li>
- *   <li>it ran no task for {@code spark.sidecar.session.idleTimeout};</li>
+ *   <li>it ran no task for {@code spark.sidecar.session.idleTimeout} (the server's, or the session's when shorter);</li>
  *   <li>the executor stops ({@link #close}); after a SIGKILL the watchdog removes it like the executor-wide one.</li>
  * </ul>
  * A session that cannot get its sidecar (bad keys, an archive it did not add, a missing program, more
@@ -151,7 +151,9 @@ public final class SessionSidecars implements AutoCloseable {
     // bad keys, an archive the session did not add, a missing program: refused before it takes a place
     SidecarSettings settings = null;
     String refusal = null;
+    long idle = idleMillis;
     try {
+      idle = wish.idleTimeout(ref, Duration.ofMillis(idleMillis)).toMillis();
       settings = wish.settings(ref, appConf, workDir.resolve(ref.uuid()));
     } catch (SidecarException ex) {
       refusal = ex.getMessage();
@@ -169,7 +171,7 @@ public final class SessionSidecars implements AutoCloseable {
       if (e != null) {
         replaced = remove(e, e.failed() ? "retrying after: " + e.stateLine() : "its session changed its spark.sidecar.session.* keys");
       }
-      e = new SessionSidecar(ref, wish, discovery(ref), now, Files.isDirectory(workDir.resolve(ref.uuid())));
+      e = new SessionSidecar(ref, wish, discovery(ref), now, Files.isDirectory(workDir.resolve(ref.uuid())), idle);
       if (refusal == null) {
         List<String> others = sessions.values().stream().filter(x -> !x.failed()).map(x -> x.session.uuid()).sorted().toList();
         if (others.size() >= maxPerExecutor) {
@@ -270,8 +272,9 @@ public final class SessionSidecars implements AutoCloseable {
       } else if (!e.failed() && !e.wish.keys().getOrDefault("process.archive", "").isEmpty() // a failed one may name none
           && !Files.isDirectory(workDir.resolve(e.session.uuid()).resolve(e.wish.keys().get("process.archive")))) {
         why = "its archive " + e.wish.keys().get("process.archive") + " is gone";
-      } else if (e.running.get() == 0 && now - e.lastUsedMillis() > idleMillis) {
-        why = "idle for " + (now - e.lastUsedMillis()) / 1000 + " s (" + SidecarKeys.SESSION_IDLE_TIMEOUT.name() + ")";
+      } else if (e.running.get() == 0 && now - e.lastUsedMillis() > e.idleMillis) {
+        why = "idle for " + (now - e.lastUsedMillis()) / 1000 + " s (" + SidecarKeys.SESSION_IDLE_TIMEOUT.name() + "="
+            + Duration.ofMillis(e.idleMillis).toString().substring(2).toLowerCase() + ")";
       }
       if (why != null) {
         synchronized (this) {
