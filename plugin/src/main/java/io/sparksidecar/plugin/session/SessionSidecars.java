@@ -8,6 +8,7 @@ import io.sparksidecar.plugin.config.SidecarKeys;
 import io.sparksidecar.plugin.config.SidecarSettings;
 import io.sparksidecar.plugin.runtime.Runtimes;
 import io.sparksidecar.plugin.runtime.SidecarRuntime;
+import io.sparksidecar.plugin.runtime.process.ProcessRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,6 +39,8 @@ import org.slf4j.LoggerFactory;
  *   <li>it ran no task for {@code spark.sidecar.session.idleTimeout} (the server's, or the session's when shorter);</li>
  *   <li>the executor stops ({@link #close}); after a SIGKILL the watchdog removes it like the executor-wide one.</li>
  * </ul>
+ * From the first Spark Connect task on the executor, one warm agent JVM is kept ready
+ * ({@link ProcessRuntime#keepWarmAgent}), so that a session's v1 process sidecar starts without a JVM start.
  * A session that cannot get its sidecar (bad keys, an archive it did not add, a missing program, more
  * than {@code spark.sidecar.session.maxPerExecutor} sessions) gets the reason, naming the session, the
  * key and the value, in the tasks that use it; other sessions are untouched. Callbacks never throw.
@@ -59,6 +62,7 @@ public final class SessionSidecars implements AutoCloseable {
   private final ThreadLocal<SessionSidecar> current = new ThreadLocal<>();
   private final Thread sweeper;
   private volatile boolean closed;
+  private volatile boolean warming; // a warm agent JVM is kept (from the first Spark Connect task on)
 
   /**
    * @param appConf the server's resolved {@code spark.sidecar.*} entries (the executor plugin's init map)
@@ -115,6 +119,10 @@ public final class SessionSidecars implements AutoCloseable {
     try {
       TaskContext tc = TaskContext.get();
       SessionRef ref = tc == null ? null : SessionRef.fromTags(tc.getLocalProperty(SessionRef.JOB_TAGS));
+      if (ref != null && !ref.connectId().isEmpty() && !warming) {
+        warming = true; // a Spark Connect server: sessions may ask for sidecars; their first use takes a warm agent
+        ProcessRuntime.keepWarmAgent(appId, executorId, workDir);
+      }
       SessionWish wish = ref == null ? null : SessionWish.from(props(tc.getLocalProperties()));
       if (wish != null) {
         SessionSidecar e = acquire(ref, wish);
@@ -372,6 +380,7 @@ public final class SessionSidecars implements AutoCloseable {
       }
     }
     stopping.forEach(this::stop);
+    ProcessRuntime.closeWarmAgent();
     sweeper.interrupt();
     if (active == this) {
       active = null;
