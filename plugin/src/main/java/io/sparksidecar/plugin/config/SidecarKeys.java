@@ -168,6 +168,9 @@ public final class SidecarKeys {
   public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = new ConfigKey<>(SESSION_PREFIX + "idleTimeout", "30m",
       "Spark Connect: a session sidecar that ran no task for this long is stopped (it starts again on the session's next task). Sidecars also stop when their session closes or its archive directory goes. A session may set a shorter one for its own sidecar (`spark.conf.set`), never a longer one.",
       Parsers.duration(Duration.ofSeconds(1)));
+  public static final ConfigKey<Boolean> SESSION_WARM_AGENT = new ConfigKey<>(SESSION_PREFIX + "warmAgent", "true",
+      "Spark Connect: from the first Connect task on, each executor keeps one protocol agent JVM started ahead (~40 MB), so that a session's v1 process sidecar starts without waiting for a JVM. Server-wide.",
+      Parsers.bool());
 
   /** Every declared key, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
@@ -175,5 +178,6 @@ public final class SidecarKeys {
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
       HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
       PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE,
-      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT, SESSION_MAX_PER_EXECUTOR, SESSION_IDLE_TIMEOUT);
+      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT, SESSION_MAX_PER_EXECUTOR, SESSION_IDLE_TIMEOUT,
+      SESSION_WARM_AGENT);
 }

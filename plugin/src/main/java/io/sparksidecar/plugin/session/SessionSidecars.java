@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
  *   <li>the executor stops ({@link #close}); after a SIGKILL the watchdog removes it like the executor-wide one.</li>
  * </ul>
  * From the first Spark Connect task on the executor, one warm agent JVM is kept ready
- * ({@link ProcessRuntime#keepWarmAgent}), so that a session's v1 process sidecar starts without a JVM start.
+ * ({@link ProcessRuntime#keepWarmAgent}; {@code spark.sidecar.session.warmAgent}), so that a session's v1 process sidecar starts without a JVM start.
  * A session that cannot get its sidecar (bad keys, an archive it did not add, a missing program, more
  * than {@code spark.sidecar.session.maxPerExecutor} sessions) gets the reason, naming the session, the
  * key and the value, in the tasks that use it; other sessions are untouched. Callbacks never throw.
@@ -56,6 +56,7 @@ public final class SessionSidecars implements AutoCloseable {
   private final Path workDir;
   private final int maxPerExecutor;
   private final long idleMillis;
+  private final boolean warmAgent;
   private final Function<Object, Object> driver; // ask; null: no driver (tests)
   private final LongSupplier clock;
   private final Map<String, SessionSidecar> sessions = new ConcurrentHashMap<>(); // by session uuid
@@ -77,6 +78,7 @@ public final class SessionSidecars implements AutoCloseable {
     this.workDir = workDir.toAbsolutePath();
     this.maxPerExecutor = SidecarKeys.SESSION_MAX_PER_EXECUTOR.get(appConf);
     this.idleMillis = SidecarKeys.SESSION_IDLE_TIMEOUT.get(appConf).toMillis();
+    this.warmAgent = SidecarKeys.SESSION_WARM_AGENT.get(appConf);
     this.driver = driver;
     this.clock = clock;
     removeFilesOfDeadExecutors(DiscoveryFile.executorTargets(this.workDir).get(1).getParent());
@@ -119,7 +121,7 @@ public final class SessionSidecars implements AutoCloseable {
     try {
       TaskContext tc = TaskContext.get();
       SessionRef ref = tc == null ? null : SessionRef.fromTags(tc.getLocalProperty(SessionRef.JOB_TAGS));
-      if (ref != null && !ref.connectId().isEmpty() && !warming) {
+      if (ref != null && !ref.connectId().isEmpty() && !warming && warmAgent) {
         warming = true; // a Spark Connect server: sessions may ask for sidecars; their first use takes a warm agent
         ProcessRuntime.keepWarmAgent(appId, executorId, workDir);
       }

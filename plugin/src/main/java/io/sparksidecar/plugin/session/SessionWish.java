@@ -33,7 +33,8 @@ public record SessionWish(Map<String, String> keys) {
       "readiness.port", "readiness.path", "readiness.logPattern", "readiness.timeout", "process.archive",
       "agent.concurrency", "resourceProfile", "cpus", "memory");
   private static final Set<String> SERVER_ONLY = Set.of(
-      SidecarKeys.SESSION_MAX_PER_EXECUTOR.name().substring(SidecarKeys.SESSION_PREFIX.length()));
+      SidecarKeys.SESSION_MAX_PER_EXECUTOR.name().substring(SidecarKeys.SESSION_PREFIX.length()),
+      SidecarKeys.SESSION_WARM_AGENT.name().substring(SidecarKeys.SESSION_PREFIX.length()));
   /** The one server key a session may also set, to shorten it: {@link #idleTimeout}. */
   static final String IDLE_TIMEOUT = SidecarKeys.SESSION_IDLE_TIMEOUT.name().substring(SidecarKeys.SESSION_PREFIX.length());
   private static final Pattern FRAGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
