@@ -59,7 +59,7 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
         "spark.sidecar.protocol": "v1", "spark.sidecar.stopTimeout": "2s",
         "spark.sidecar.session.warmAgent": str(warm_agent).lower(),
         "spark.sidecar.session.maxPerExecutor": str(n + 1)}, executors=1)
-    out: Dict[str, List[float]] = {"first": [], "steady": [], "wide": [], "logged": []}
+    out: Dict[str, List[float]] = {"first": [], "steady": [], "wide": [], "logged": [], "warm": [0.0]}
     plain = None
     try:
         server.await_ready()
@@ -86,7 +86,9 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
             s.stop()
         for d in server.executor_dirs():
             with open(os.path.join(d, "stderr"), "rb") as f:
-                out["logged"] += [float(m) for m in re.findall(rb"sidecar of session \S+ ready in (\d+) ms", f.read())]
+                text = f.read()
+            out["logged"] += [float(m) for m in re.findall(rb"sidecar of session \S+ ready in (\d+) ms", text)]
+            out["warm"] = [float(len(re.findall(rb"session-\w+ took the warm agent JVM", text)))]
     finally:
         if plain is not None:
             plain.stop()
@@ -119,6 +121,8 @@ def main(n: int) -> None:
     print("  %-44s %7.0f   %7.0f   %5.2f" % ("added by first use (first - steady)", p50(added[False]),
                                               p50(added[True]), p50(added[True]) / p50(added[False])))
     row("executor-logged start (settings..readiness)", "logged")
+    print("  session sidecars whose agent was the warm JVM: %d of %d (cold JVM server: %d)"
+          % (runs[True]["warm"][0], n, runs[False]["warm"][0]))
     for k, r in runs.items():
         print("  steady/executor-wide (%s): %.2f" % ("warm" if k else "cold JVM", p50(r["steady"]) / p50(r["wide"])))
         print("  all (%s): first %s | steady %s | added %s" % ("warm" if k else "cold JVM",

@@ -27,6 +27,7 @@ import java.util.Map;
  * called, a v1 sidecar's agent comes from a warm agent JVM when one is ready ({@link WarmAgents}).
  */
 public final class ProcessRuntime implements SidecarRuntime {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProcessRuntime.class);
 
   @Override
   public String name() {
@@ -68,6 +69,7 @@ public final class ProcessRuntime implements SidecarRuntime {
           "--client-timeout-ms", String.valueOf(s.agentClientTimeout().toMillis()), "--");
       Process warm = startWarm(agentArgs, changes, command, log);
       if (warm != null) {
+        LOG.info("spark-sidecar: the sidecar of executor {} took the warm agent JVM pid {}", spec.executorId(), warm.pid());
         return new ProcessInstance(warm, log); // listed for the watchdog when it started
       }
       argv.addAll(agentJvm(false));
