@@ -130,7 +130,7 @@ public final class SidecarKeys {
       "How to talk to the engine: `builtin` (JDK sockets; UNIX socket or plain TCP; starts sidecars fastest), `docker-java` (also TLS, via DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) or `auto` (builtin unless the endpoint needs TLS).",
       Parsers.oneOf("auto", "builtin", "docker-java"));
   public static final ConfigKey<String> PROCESS_ARCHIVE = new ConfigKey<>(PREFIX + "process.archive", "",
-      "Process runtime: the name under which an archive shipped with spark.archives is unpacked (e.g. `env` for `env.tar.gz#env`); the command runs in it with its bin/ first on PATH.",
+      "Process runtime: the name under which an archive shipped with spark.archives is unpacked (e.g. `env` for `env.tar.gz#env`); the command runs in it as if it were activated: its bin/ first on PATH, VIRTUAL_ENV (venv, venv-pack) or CONDA_PREFIX (conda-pack) set, the executor's PYTHONHOME and PYTHONPATH removed for a Python environment.",
       Parsers.string());
   public static final ConfigKey<Integer> AGENT_CONCURRENCY = new ConfigKey<>(PREFIX + "agent.concurrency", "2",
       "Requests the protocol agent runs at once per executor.", Parsers.integer(1, 256));
