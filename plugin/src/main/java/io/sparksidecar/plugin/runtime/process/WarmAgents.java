@@ -118,6 +118,7 @@ final class WarmAgents {
   private static Process start(Place at) throws IOException {
     List<String> argv = new ArrayList<>(ProcessRuntime.agentJvm(true));
     argv.add(AgentLauncher.class.getName());
+    argv.add(at.workDir().resolve("sidecar-warm-" + System.nanoTime()).toString()); // its rehearsal's volume
     Process p = new ProcessBuilder(argv).directory(at.workDir().toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(at.workDir().resolve("sidecar-warm-agents.log").toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -134,8 +135,24 @@ final class WarmAgents {
       spare = null;
     }
     if (p != null) {
-      p.destroyForcibly(); // idle: no children, nothing to flush
+      p.destroyForcibly(); // idle (or rehearsing: then its scratch volume is removed below)
+      try {
+        p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      removeRehearsals(p);
     }
+  }
+
+  /** The scratch volume of a spare killed while it rehearsed (its argument). */
+  private static void removeRehearsals(Process p) {
+    p.info().arguments().ifPresent(args -> {
+      String last = args.length == 0 ? "" : args[args.length - 1];
+      if (last.contains("sidecar-warm-")) {
+        AgentLauncher.deleteTree(Path.of(last));
+      }
+    });
   }
 
   /** For tests: the spare's process, or null. */

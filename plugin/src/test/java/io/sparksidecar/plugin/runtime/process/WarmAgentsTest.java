@@ -90,9 +90,31 @@ class WarmAgentsTest {
     assertThat(spare.exitValue()).isZero();
     ProcessRuntime.closeWarmAgent();
     ProcessRuntime.keepWarmAgent("app-w", "5", work);
-    Process again = awaitSpare();
+    Process again = awaitSpare(); // killed at once, likely while it rehearses
     ProcessRuntime.closeWarmAgent();
     assertThat(again.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(WarmAgents.spare()).isNull();
+    assertThat(rehearsals()).as("no rehearsal volume left").isEmpty();
+  }
+
+  @Test
+  void aWarmAgentRehearsesOnAScratchVolumeItRemoves() throws Exception {
+    ProcessRuntime.keepWarmAgent("app-w", "6", work);
+    awaitSpare();
+    Path log = work.resolve("sidecar-warm-agents.log");
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (!Files.exists(log) || !Files.readString(log).contains("sidecar-agent launcher: rehearsed in ")) {
+      assertThat(System.currentTimeMillis()).as("rehearsal over within 20 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    Thread.sleep(200); // the volume is deleted right after
+    assertThat(Files.readString(log)).doesNotContain("failed");
+    assertThat(rehearsals()).isEmpty();
+  }
+
+  private java.util.List<Path> rehearsals() throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.list(work)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("sidecar-warm-") && Files.isDirectory(p)).toList();
+    }
   }
 }
