@@ -7,8 +7,10 @@ then ask for the session sidecar and time, side by side, one-row jobs through
 (3) the executor-wide sidecar (the same command from the same environment, shipped with
 spark.archives) from a session that asks for none. Two servers, one after the other, side by side:
 ``spark.sidecar.session.warmAgent=false`` (each session sidecar's agent starts its own JVM) and
-``true`` (the default: it takes the executor's warm agent JVM). Prints medians and the start time
-the executor logged ("sidecar of session ... ready in N ms").
+``true`` (the default: it takes the executor's warm agent JVM). Prints medians, the start time
+the executor logged ("sidecar of session ... ready in N ms", at the task's start, before its body)
+and what first use adds to the task itself: that start plus the extra time the UDF measured around
+the seed's call (first minus second job), free of the jobs' scheduling noise.
 
     python3 it-tests/src/test/python/bench_connect_first_use.py [sessions=7]
 """
@@ -46,6 +48,23 @@ def _timed(fn) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
+def _in_task(spark) -> float:
+    """A one-row job through the session's sidecar; returns what the UDF measured around the seed's
+    call (finding the sidecar, the hand-off), in ms: in the task, free of the job's scheduling."""
+    from pyspark.sql.functions import col, udf
+    from pyspark.sql.types import StringType
+
+    def timed(name: str) -> str:
+        import time as t
+
+        import connect_tool as ct
+        t0 = t.perf_counter()
+        ct.call_tool(name)
+        return "%.3f" % ((t.perf_counter() - t0) * 1000)
+
+    return float(spark.range(1).select(udf(timed, StringType())(col("id").cast("string")).alias("ms")).collect()[0].ms)
+
+
 def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> Dict[str, List[float]]:
     """One server (``spark.sidecar.session.warmAgent=<warm_agent>``), n sessions: the times in ms."""
     from pyspark.sql.functions import col, udf
@@ -59,7 +78,8 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
         "spark.sidecar.protocol": "v1", "spark.sidecar.stopTimeout": "2s",
         "spark.sidecar.session.warmAgent": str(warm_agent).lower(),
         "spark.sidecar.session.maxPerExecutor": str(n + 1)}, executors=1)
-    out: Dict[str, List[float]] = {"first": [], "steady": [], "wide": [], "logged": [], "warm": [0.0]}
+    out: Dict[str, List[float]] = {"first": [], "steady": [], "wide": [], "logged": [], "warm": [0.0],
+                                   "in_task_added": []}
     plain = None
     try:
         server.await_ready()
@@ -80,8 +100,13 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
             s.range(1).select(udf(warm, StringType())(col("id").cast("string"))).collect()
             for k, v in connect_tool.session_conf().items():
                 s.conf.set(k, v)
-            out["first"].append(_timed(lambda: connect_tool.run(s, n=1)))
-            out["steady"].append(_timed(lambda: connect_tool.run(s, n=1)))
+            t0 = time.perf_counter()
+            in_first = _in_task(s)
+            out["first"].append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            in_steady = _in_task(s)
+            out["steady"].append((time.perf_counter() - t0) * 1000)
+            out["in_task_added"].append(in_first - in_steady)
             out["wide"].append(_timed(lambda: connect_tool.run(plain, n=1)))
             s.stop()
         for d in server.executor_dirs():
@@ -121,13 +146,18 @@ def main(n: int) -> None:
     print("  %-44s %7.0f   %7.0f   %5.2f" % ("added by first use (first - steady)", p50(added[False]),
                                               p50(added[True]), p50(added[True]) / p50(added[False])))
     row("executor-logged start (settings..readiness)", "logged")
+    # what first use adds to the task itself: the start at task start (logged) plus the UDF's own extra
+    task = {k: [a + b for a, b in zip(r["logged"], r["in_task_added"])] for k, r in runs.items()}
+    print("  %-44s %7.0f   %7.0f   %5.2f" % ("added to the task (logged start + UDF extra)", p50(task[False]),
+                                              p50(task[True]), p50(task[True]) / p50(task[False])))
     print("  session sidecars whose agent was the warm JVM: %d of %d (cold JVM server: %d)"
           % (runs[True]["warm"][0], n, runs[False]["warm"][0]))
     for k, r in runs.items():
         print("  steady/executor-wide (%s): %.2f" % ("warm" if k else "cold JVM", p50(r["steady"]) / p50(r["wide"])))
-        print("  all (%s): first %s | steady %s | added %s" % ("warm" if k else "cold JVM",
-              " ".join("%.0f" % x for x in r["first"]), " ".join("%.0f" % x for x in r["steady"]),
-              " ".join("%.0f" % x for x in added[k])))
+        print("  all (%s): first %s | steady %s | added %s | added to the task %s" % (
+              "warm" if k else "cold JVM", " ".join("%.0f" % x for x in r["first"]),
+              " ".join("%.0f" % x for x in r["steady"]), " ".join("%.0f" % x for x in added[k]),
+              " ".join("%.0f" % x for x in task[k])))
     sys.stdout.flush()
 
 

@@ -32,6 +32,7 @@ import java.util.jar.JarFile;
  */
 public final class AgentLauncher {
   private static final String LAUNCH = "jdk.lang.Process.launchMechanism";
+
   private AgentLauncher() {
   }
 
