@@ -282,6 +282,7 @@ KEYS: Dict[str, "tuple[str, Parser]"] = {
     "kubernetes.volumes.sizeLimit": ("", _bytes),
     "session.maxPerExecutor": ("4", _integer(1, 1000)),
     "session.idleTimeout": ("30m", _duration(1000)),
+    "session.warmAgent": ("true", _bool),
 }
 
 

@@ -1,11 +1,16 @@
 """Benchmark: what a session sidecar's first use adds to that task, on a real Connect server.
 
 For each of N fresh Connect sessions (one executor, so "already unpacked" is certain): add the
-archive and run a job that unpacks it and warms the session's Python worker (no sidecar asked yet);
+seed's venv-pack archive (tabulate from PyPI) and run a job that unpacks it and warms the session's Python worker (no sidecar asked yet);
 then ask for the session sidecar and time, side by side, one-row jobs through
 (1) the session sidecar's first use (it starts), (2) the same sidecar again (steady state), and
-(3) the executor-wide sidecar from a session that asks for none. Prints medians and the start time
-the executor logged ("sidecar of session ... ready in N ms").
+(3) the executor-wide sidecar (the same command from the same environment, shipped with
+spark.archives) from a session that asks for none. Two servers, one after the other, side by side:
+``spark.sidecar.session.warmAgent=false`` (each session sidecar's agent starts its own JVM) and
+``true`` (the default: it takes the executor's warm agent JVM). Prints medians, the start time
+the executor logged ("sidecar of session ... ready in N ms", at the task's start, before its body)
+and what first use adds to the task itself: that start plus the extra time the UDF measured around
+the seed's call (first minus second job), free of the jobs' scheduling noise.
 
     python3 it-tests/src/test/python/bench_connect_first_use.py [sessions=7]
 """
@@ -19,6 +24,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from typing import Dict, List
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "examples"), os.path.join(HERE, "..", "..", "..", "..", "protocol", "python")]
@@ -26,7 +32,6 @@ sys.path[:0] = [HERE, os.path.join(HERE, "examples"), os.path.join(HERE, "..", "
 import connect_tool  # noqa: E402
 from conftest import CLIENT, EXAMPLES, _plugin_jar  # noqa: E402
 from connect_server import ConnectServer  # noqa: E402
-from test_connect import _tool_archive  # noqa: E402
 
 
 def _client_zip(path: str) -> str:
@@ -43,60 +48,119 @@ def _timed(fn) -> float:
     return (time.perf_counter() - t0) * 1000
 
 
-def main(n: int) -> None:
+def _in_task(spark) -> float:
+    """A one-row job through the session's sidecar; returns what the UDF measured around the seed's
+    call (finding the sidecar, the hand-off), in ms: in the task, free of the job's scheduling."""
     from pyspark.sql.functions import col, udf
     from pyspark.sql.types import StringType
 
+    def timed(name: str) -> str:
+        import time as t
+
+        import connect_tool as ct
+        t0 = t.perf_counter()
+        ct.call_tool(name)
+        return "%.3f" % ((t.perf_counter() - t0) * 1000)
+
+    return float(spark.range(1).select(udf(timed, StringType())(col("id").cast("string")).alias("ms")).collect()[0].ms)
+
+
+def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> Dict[str, List[float]]:
+    """One server (``spark.sidecar.session.warmAgent=<warm_agent>``), n sessions: the times in ms."""
+    from pyspark.sql.functions import col, udf
+    from pyspark.sql.types import StringType
+
+    # the executor-wide sidecar runs the same command from the same environment (spark.archives), so that
+    # steady state compares like with like
+    server = ConnectServer(_plugin_jar(), work, {
+        "spark.archives": "%s#%s" % (archive, connect_tool.FRAGMENT), "spark.sidecar.runtime": "process",
+        "spark.sidecar.process.archive": connect_tool.FRAGMENT, "spark.sidecar.command": connect_tool.COMMAND,
+        "spark.sidecar.protocol": "v1", "spark.sidecar.stopTimeout": "2s",
+        "spark.sidecar.session.warmAgent": str(warm_agent).lower(),
+        "spark.sidecar.session.maxPerExecutor": str(n + 1)}, executors=1)
+    out: Dict[str, List[float]] = {"first": [], "steady": [], "wide": [], "logged": [], "warm": [0.0],
+                                   "in_task_added": []}
+    plain = None
+    try:
+        server.await_ready()
+        plain = server.session()
+        plain.addArtifacts(client, pyfile=True)
+        connect_tool.run(plain, n=1)  # warm the executor-wide path once
+        for _ in range(n):
+            s = server.session()
+            s.addArtifacts(client, pyfile=True)
+            s.addArtifacts("%s#%s" % (archive, connect_tool.FRAGMENT), archive=True)
+
+            def warm(x: str) -> str:
+                import sparksidecar  # noqa: F401 - the client's import cost is not the sidecar's
+
+                return x
+
+            # unpacks the archive and warms the session's Python worker (no sidecar asked yet)
+            s.range(1).select(udf(warm, StringType())(col("id").cast("string"))).collect()
+            for k, v in connect_tool.session_conf().items():
+                s.conf.set(k, v)
+            t0 = time.perf_counter()
+            in_first = _in_task(s)
+            out["first"].append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            in_steady = _in_task(s)
+            out["steady"].append((time.perf_counter() - t0) * 1000)
+            out["in_task_added"].append(in_first - in_steady)
+            out["wide"].append(_timed(lambda: connect_tool.run(plain, n=1)))
+            s.stop()
+        for d in server.executor_dirs():
+            with open(os.path.join(d, "stderr"), "rb") as f:
+                text = f.read()
+            out["logged"] += [float(m) for m in re.findall(rb"sidecar of session \S+ ready in (\d+) ms", text)]
+            out["warm"] = [float(len(re.findall(rb"session-\w+ took the warm agent JVM", text)))]
+    finally:
+        if plain is not None:
+            plain.stop()
+        server.stop()
+    return out
+
+
+def main(n: int) -> None:
     with tempfile.TemporaryDirectory() as work:
-        wide = os.path.join(work, "wide-tool")
-        with open(wide, "w") as f:
-            f.write("#!/bin/sh\nprintf 'wide %s\\n' \"$(cat \"$SIDECAR_IN/name.txt\")\" > \"$SIDECAR_OUT/result.txt\"\n")
-        os.chmod(wide, 0o755)
-        archive = _tool_archive(os.path.join(work, "tool-1.0.tar.gz"), "1.0")
+        archive = connect_tool.pack_environment(["tabulate==0.9.0"], os.path.join(work, "tabulate-0.9.0.tar.gz"))
         client = _client_zip(os.path.join(work, "sparksidecar.zip"))
-        server = ConnectServer(_plugin_jar(), work, {
-            "spark.sidecar.runtime": "process", "spark.sidecar.command": wide, "spark.sidecar.protocol": "v1",
-            "spark.sidecar.stopTimeout": "2s", "spark.sidecar.session.maxPerExecutor": str(n + 1)}, executors=1)
-        first, steady, wide_ms = [], [], []
-        try:
-            server.await_ready()
-            plain = server.session()
-            plain.addArtifacts(client, pyfile=True)
-            connect_tool.run(plain, n=1)  # warm the executor-wide path once
-            for i in range(n):
-                s = server.session()
-                s.addArtifacts(client, pyfile=True)
-                s.addArtifacts("%s#%s" % (archive, connect_tool.FRAGMENT), archive=True)
-                def warm(x: str) -> str:
-                    import sparksidecar  # noqa: F401 - the client's import cost is not the sidecar's
-
-                    return x
-
-                # unpacks the archive and warms the session's Python worker (no sidecar asked yet)
-                s.range(1).select(udf(warm, StringType())(col("id").cast("string"))).collect()
-                for k, v in connect_tool.session_conf().items():
-                    s.conf.set(k, v)
-                first.append(_timed(lambda: connect_tool.run(s, n=1)))
-                steady.append(_timed(lambda: connect_tool.run(s, n=1)))
-                wide_ms.append(_timed(lambda: connect_tool.run(plain, n=1)))
-                s.stop()
-            logged = []
-            for d in server.executor_dirs():
-                with open(os.path.join(d, "stderr"), "rb") as f:
-                    logged += [int(m) for m in re.findall(rb"sidecar of session \S+ ready in (\d+) ms", f.read())]
-        finally:
-            server.stop()
+        runs = {}
+        for warm_agent in (False, True):  # one server after the other, never two at once
+            d = os.path.join(work, "warm" if warm_agent else "cold")
+            os.makedirs(d)
+            runs[warm_agent] = measure(d, archive, client, n, warm_agent)
     p50 = statistics.median
-    print("sessions: %d (1 executor; one-row job through a v1 hand-off; wall time seen by the client)" % n)
-    print("  first use of the session sidecar   p50 %7.0f ms   (all: %s)" % (p50(first), " ".join("%.0f" % x for x in first)))
-    print("  same sidecar again (steady)         p50 %7.0f ms   (all: %s)" % (p50(steady), " ".join("%.0f" % x for x in steady)))
-    print("  executor-wide sidecar (no session)  p50 %7.0f ms   (all: %s)" % (p50(wide_ms), " ".join("%.0f" % x for x in wide_ms)))
-    print("  added by first use: p50 %.0f ms (first - steady, per session); first/steady = %.2f; steady/executor-wide = %.2f"
-          % (p50([a - b for a, b in zip(first, steady)]), p50(first) / p50(steady), p50(steady) / p50(wide_ms)))
-    if logged:
-        print("  executor-logged start (settings, process, readiness): p50 %.0f ms (all: %s)"
-              % (p50(logged), " ".join(map(str, logged))))
+
+    def row(what: str, key: str) -> None:
+        c, w = runs[False][key], runs[True][key]
+        print("  %-44s %7.0f   %7.0f   %5.2f" % (what, p50(c), p50(w), p50(w) / p50(c)))
+
+    print("sessions: %d per server (1 executor; one-row job through a v1 hand-off running tabulate from the"
+          " session's venv-pack archive; wall time seen by the client, ms)" % n)
+    print("  %-44s %7s   %7s   %5s" % ("p50", "cold JVM", "warm", "w/c"))
+    row("first use of the session sidecar", "first")
+    row("same sidecar again (steady)", "steady")
+    row("executor-wide sidecar (no session)", "wide")
+    added = {k: [a - b for a, b in zip(r["first"], r["steady"])] for k, r in runs.items()}
+    print("  %-44s %7.0f   %7.0f   %5.2f" % ("added by first use (first - steady)", p50(added[False]),
+                                              p50(added[True]), p50(added[True]) / p50(added[False])))
+    row("executor-logged start (settings..readiness)", "logged")
+    # what first use adds to the task itself: the start at task start (logged) plus the UDF's own extra
+    task = {k: [a + b for a, b in zip(r["logged"], r["in_task_added"])] for k, r in runs.items()}
+    print("  %-44s %7.0f   %7.0f   %5.2f" % ("added to the task (logged start + UDF extra)", p50(task[False]),
+                                              p50(task[True]), p50(task[True]) / p50(task[False])))
+    print("  session sidecars whose agent was the warm JVM: %d of %d (cold JVM server: %d)"
+          % (runs[True]["warm"][0], n, runs[False]["warm"][0]))
+    for k, r in runs.items():
+        print("  steady/executor-wide (%s): %.2f" % ("warm" if k else "cold JVM", p50(r["steady"]) / p50(r["wide"])))
+        print("  all (%s): first %s | steady %s | added %s | added to the task %s" % (
+              "warm" if k else "cold JVM", " ".join("%.0f" % x for x in r["first"]),
+              " ".join("%.0f" % x for x in r["steady"]), " ".join("%.0f" % x for x in added[k]),
+              " ".join("%.0f" % x for x in task[k])))
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 7)
+    os._exit(0)  # the Connect client's gRPC threads can keep the interpreter alive after its sessions stopped

@@ -41,6 +41,21 @@ def pids_with(needle: str) -> List[int]:
     return [p for p in out if p != os.getpid()]
 
 
+def pids_running_in(top: str) -> List[int]:
+    """Processes whose working directory is ``top`` or below it (e.g. an application's executor
+    directories: the process sidecars and warm agent JVMs run there, whatever their command line)."""
+    out = []
+    top = os.path.realpath(top)
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            cwd = os.readlink(os.path.join(d, "cwd"))
+        except OSError:
+            continue
+        if cwd == top or cwd.startswith(top + os.sep):
+            out.append(int(os.path.basename(d)))
+    return [p for p in out if p != os.getpid()]
+
+
 class ConnectServer:
     """One Connect server; :meth:`stop` stops it and everything it started (bounded), and removes its
     executors' work directory."""
@@ -120,9 +135,14 @@ class ConnectServer:
         self._log.close()
         if self.app_id:
             deadline = time.monotonic() + 30
-            while pids_with(self.app_id) and time.monotonic() < deadline:
+            work = os.path.join(SPARK_HOME, "work", self.app_id)
+
+            def left_behind() -> List[int]:
+                return sorted(set(pids_with(self.app_id)) | set(pids_running_in(work)))
+
+            while left_behind() and time.monotonic() < deadline:
                 time.sleep(0.3)
-            left = pids_with(self.app_id)
+            left = left_behind()
             if os.environ.get("SIDECAR_KEEP_WORK"):  # debugging: keep the executors' logs and files
                 shutil.copytree(os.path.join(SPARK_HOME, "work", self.app_id), os.path.join(self.work, "executors"))
                 print("executors' work directory kept in %s" % os.path.join(self.work, "executors"))

@@ -130,7 +130,7 @@ public final class SidecarKeys {
       "How to talk to the engine: `builtin` (JDK sockets; UNIX socket or plain TCP; starts sidecars fastest), `docker-java` (also TLS, via DOCKER_TLS_VERIFY/DOCKER_CERT_PATH) or `auto` (builtin unless the endpoint needs TLS).",
       Parsers.oneOf("auto", "builtin", "docker-java"));
   public static final ConfigKey<String> PROCESS_ARCHIVE = new ConfigKey<>(PREFIX + "process.archive", "",
-      "Process runtime: the name under which an archive shipped with spark.archives is unpacked (e.g. `env` for `env.tar.gz#env`); the command runs in it with its bin/ first on PATH.",
+      "Process runtime: the name under which an archive shipped with spark.archives is unpacked (e.g. `env` for `env.tar.gz#env`); the command runs in it as if it were activated: its bin/ first on PATH, VIRTUAL_ENV (venv, venv-pack) or CONDA_PREFIX (conda-pack) set, the executor's PYTHONHOME and PYTHONPATH removed for a Python environment.",
       Parsers.string());
   public static final ConfigKey<Integer> AGENT_CONCURRENCY = new ConfigKey<>(PREFIX + "agent.concurrency", "2",
       "Requests the protocol agent runs at once per executor.", Parsers.integer(1, 256));
@@ -166,8 +166,11 @@ public final class SidecarKeys {
       "Spark Connect: most session sidecars (sessions that set `spark.sidecar.session.command` or `.image`) running at once on one executor; a further session's tasks fail naming this key. Server-wide: a session cannot change it.",
       Parsers.integer(1, 1000));
   public static final ConfigKey<Duration> SESSION_IDLE_TIMEOUT = new ConfigKey<>(SESSION_PREFIX + "idleTimeout", "30m",
-      "Spark Connect: a session sidecar that ran no task for this long is stopped (it starts again on the session's next task). Sidecars also stop when their session closes or its archive directory goes. Server-wide.",
+      "Spark Connect: a session sidecar that ran no task for this long is stopped (it starts again on the session's next task). Sidecars also stop when their session closes or its archive directory goes. A session may set a shorter one for its own sidecar (`spark.conf.set`), never a longer one.",
       Parsers.duration(Duration.ofSeconds(1)));
+  public static final ConfigKey<Boolean> SESSION_WARM_AGENT = new ConfigKey<>(SESSION_PREFIX + "warmAgent", "true",
+      "Spark Connect: from the first Connect task on, each executor keeps one protocol agent JVM started ahead (~40 MB), so that a session's v1 process sidecar starts without waiting for a JVM. Server-wide.",
+      Parsers.bool());
 
   /** Every declared key, in documentation order. */
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
@@ -175,5 +178,6 @@ public final class SidecarKeys {
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
       HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
       PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE,
-      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT, SESSION_MAX_PER_EXECUTOR, SESSION_IDLE_TIMEOUT);
+      K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT, SESSION_MAX_PER_EXECUTOR, SESSION_IDLE_TIMEOUT,
+      SESSION_WARM_AGENT);
 }

@@ -140,6 +140,7 @@ public record SidecarSettings(
     // the session bounds are used by plugin/session; checked here so a bad value fails the server at start
     SESSION_MAX_PER_EXECUTOR.get(conf);
     SESSION_IDLE_TIMEOUT.get(conf);
+    SESSION_WARM_AGENT.get(conf);
     return new SidecarSettings(runtime, image, command, Map.copyOf(env), protocol, volumes, mountBase,
         HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), network,
         PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_WINDOW.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),

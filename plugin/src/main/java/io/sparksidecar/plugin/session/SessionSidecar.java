@@ -31,8 +31,13 @@ final class SessionSidecar implements AutoCloseable {
   private final io.sparksidecar.plugin.metrics.FailureMemory failures = new io.sparksidecar.plugin.metrics.FailureMemory();
   private volatile Supervisor.Snapshot last;
 
-  SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis, boolean hadSessionDir) {
+  /** Stopped after this long without tasks (the server's idle timeout, or the session's shorter one). */
+  final long idleMillis;
+
+  SessionSidecar(SessionRef session, SessionWish wish, DiscoveryFile discovery, long nowMillis, boolean hadSessionDir,
+      long idleMillis) {
     this.hadSessionDir = hadSessionDir;
+    this.idleMillis = idleMillis;
     this.session = session;
     this.wish = wish;
     this.discovery = discovery;

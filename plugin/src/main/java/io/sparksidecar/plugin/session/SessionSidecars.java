@@ -8,6 +8,7 @@ import io.sparksidecar.plugin.config.SidecarKeys;
 import io.sparksidecar.plugin.config.SidecarSettings;
 import io.sparksidecar.plugin.runtime.Runtimes;
 import io.sparksidecar.plugin.runtime.SidecarRuntime;
+import io.sparksidecar.plugin.runtime.process.ProcessRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>the driver says the session closed (asked over the plugin RPC: {@link SessionMessages});</li>
  *   <li>the session's directory {@code <executor cwd>/<uuid>} or its archive is gone (Spark evicted the session);</li>
- *   <li>it ran no task for {@code spark.sidecar.session.idleTimeout};</li>
+ *   <li>it ran no task for {@code spark.sidecar.session.idleTimeout} (the server's, or the session's when shorter);</li>
  *   <li>the executor stops ({@link #close}); after a SIGKILL the watchdog removes it like the executor-wide one.</li>
  * </ul>
+ * From the first Spark Connect task on the executor, one warm agent JVM is kept ready
+ * ({@link ProcessRuntime#keepWarmAgent}; {@code spark.sidecar.session.warmAgent}), so that a session's v1 process sidecar starts without a JVM start.
  * A session that cannot get its sidecar (bad keys, an archive it did not add, a missing program, more
  * than {@code spark.sidecar.session.maxPerExecutor} sessions) gets the reason, naming the session, the
  * key and the value, in the tasks that use it; other sessions are untouched. Callbacks never throw.
@@ -53,12 +56,14 @@ public final class SessionSidecars implements AutoCloseable {
   private final Path workDir;
   private final int maxPerExecutor;
   private final long idleMillis;
+  private final boolean warmAgent;
   private final Function<Object, Object> driver; // ask; null: no driver (tests)
   private final LongSupplier clock;
   private final Map<String, SessionSidecar> sessions = new ConcurrentHashMap<>(); // by session uuid
   private final ThreadLocal<SessionSidecar> current = new ThreadLocal<>();
   private final Thread sweeper;
   private volatile boolean closed;
+  private volatile boolean warming; // a warm agent JVM is kept (from the first Spark Connect task on)
 
   /**
    * @param appConf the server's resolved {@code spark.sidecar.*} entries (the executor plugin's init map)
@@ -73,6 +78,7 @@ public final class SessionSidecars implements AutoCloseable {
     this.workDir = workDir.toAbsolutePath();
     this.maxPerExecutor = SidecarKeys.SESSION_MAX_PER_EXECUTOR.get(appConf);
     this.idleMillis = SidecarKeys.SESSION_IDLE_TIMEOUT.get(appConf).toMillis();
+    this.warmAgent = SidecarKeys.SESSION_WARM_AGENT.get(appConf);
     this.driver = driver;
     this.clock = clock;
     removeFilesOfDeadExecutors(DiscoveryFile.executorTargets(this.workDir).get(1).getParent());
@@ -115,6 +121,10 @@ public final class SessionSidecars implements AutoCloseable {
     try {
       TaskContext tc = TaskContext.get();
       SessionRef ref = tc == null ? null : SessionRef.fromTags(tc.getLocalProperty(SessionRef.JOB_TAGS));
+      if (ref != null && !ref.connectId().isEmpty() && !warming && warmAgent) {
+        warming = true; // a Spark Connect server: sessions may ask for sidecars; their first use takes a warm agent
+        ProcessRuntime.keepWarmAgent(appId, executorId, workDir);
+      }
       SessionWish wish = ref == null ? null : SessionWish.from(props(tc.getLocalProperties()));
       if (wish != null) {
         SessionSidecar e = acquire(ref, wish);
@@ -151,7 +161,9 @@ public final class SessionSidecars implements AutoCloseable {
     // bad keys, an archive the session did not add, a missing program: refused before it takes a place
     SidecarSettings settings = null;
     String refusal = null;
+    long idle = idleMillis;
     try {
+      idle = wish.idleTimeout(ref, Duration.ofMillis(idleMillis)).toMillis();
       settings = wish.settings(ref, appConf, workDir.resolve(ref.uuid()));
     } catch (SidecarException ex) {
       refusal = ex.getMessage();
@@ -169,7 +181,7 @@ public final class SessionSidecars implements AutoCloseable {
       if (e != null) {
         replaced = remove(e, e.failed() ? "retrying after: " + e.stateLine() : "its session changed its spark.sidecar.session.* keys");
       }
-      e = new SessionSidecar(ref, wish, discovery(ref), now, Files.isDirectory(workDir.resolve(ref.uuid())));
+      e = new SessionSidecar(ref, wish, discovery(ref), now, Files.isDirectory(workDir.resolve(ref.uuid())), idle);
       if (refusal == null) {
         List<String> others = sessions.values().stream().filter(x -> !x.failed()).map(x -> x.session.uuid()).sorted().toList();
         if (others.size() >= maxPerExecutor) {
@@ -270,8 +282,9 @@ public final class SessionSidecars implements AutoCloseable {
       } else if (!e.failed() && !e.wish.keys().getOrDefault("process.archive", "").isEmpty() // a failed one may name none
           && !Files.isDirectory(workDir.resolve(e.session.uuid()).resolve(e.wish.keys().get("process.archive")))) {
         why = "its archive " + e.wish.keys().get("process.archive") + " is gone";
-      } else if (e.running.get() == 0 && now - e.lastUsedMillis() > idleMillis) {
-        why = "idle for " + (now - e.lastUsedMillis()) / 1000 + " s (" + SidecarKeys.SESSION_IDLE_TIMEOUT.name() + ")";
+      } else if (e.running.get() == 0 && now - e.lastUsedMillis() > e.idleMillis) {
+        why = "idle for " + (now - e.lastUsedMillis()) / 1000 + " s (" + SidecarKeys.SESSION_IDLE_TIMEOUT.name() + "="
+            + Duration.ofMillis(e.idleMillis).toString().substring(2).toLowerCase() + ")";
       }
       if (why != null) {
         synchronized (this) {
@@ -379,6 +392,7 @@ public final class SessionSidecars implements AutoCloseable {
       }
     }
     stopping.forEach(this::stop);
+    ProcessRuntime.closeWarmAgent();
     sweeper.interrupt();
     if (active == this) {
       active = null;

@@ -7,6 +7,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -20,8 +21,9 @@ import java.util.stream.Stream;
  * {@code spark.conf.set} (Spark hands a session's SQL confs to its tasks as local properties). Each
  * names what to run, with the key of the executor-wide sidecar it stands for
  * ({@code spark.sidecar.session.command} for {@code spark.sidecar.command}, ...); everything else
- * (engine, user, restart policy, timeouts, volume host directory) stays the server's. A session asks
- * for a sidecar by setting {@code command} or {@code image}.
+ * (engine, user, restart policy, timeouts, volume host directory) stays the server's, except that a
+ * session may shorten {@code spark.sidecar.session.idleTimeout} for its own sidecar. A session asks
+ * for a sidecar by setting {@code command} or {@code image}; changing any of its keys replaces it.
  *
  * @param keys session key without the {@code spark.sidecar.session.} prefix → value, sorted
  */
@@ -32,7 +34,9 @@ public record SessionWish(Map<String, String> keys) {
       "agent.concurrency", "resourceProfile", "cpus", "memory");
   private static final Set<String> SERVER_ONLY = Set.of(
       SidecarKeys.SESSION_MAX_PER_EXECUTOR.name().substring(SidecarKeys.SESSION_PREFIX.length()),
-      SidecarKeys.SESSION_IDLE_TIMEOUT.name().substring(SidecarKeys.SESSION_PREFIX.length()));
+      SidecarKeys.SESSION_WARM_AGENT.name().substring(SidecarKeys.SESSION_PREFIX.length()));
+  /** The one server key a session may also set, to shorten it: {@link #idleTimeout}. */
+  static final String IDLE_TIMEOUT = SidecarKeys.SESSION_IDLE_TIMEOUT.name().substring(SidecarKeys.SESSION_PREFIX.length());
   private static final Pattern FRAGMENT = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
 
   public SessionWish {
@@ -76,6 +80,9 @@ public record SessionWish(Map<String, String> keys) {
     }
     for (Map.Entry<String, String> e : keys.entrySet()) {
       String k = e.getKey();
+      if (k.equals(IDLE_TIMEOUT)) {
+        continue; // not a setting of the sidecar: idleTimeout(...) reads it
+      }
       if (k.startsWith("env.")) {
         conf.put(SidecarKeys.PREFIX + k, e.getValue());
       } else if (SETTABLE.contains(k)) {
@@ -83,7 +90,8 @@ public record SessionWish(Map<String, String> keys) {
       } else {
         throw new SidecarException("session " + session.uuid() + ": " + SidecarKeys.SESSION_PREFIX + k + "=" + e.getValue()
             + " is not a key a session can set; it can set " + SidecarKeys.SESSION_PREFIX + "{" + String.join(",",
-            new TreeSet<>(SETTABLE)) + "} and " + SidecarKeys.SESSION_PREFIX + "env.NAME");
+            new TreeSet<>(SETTABLE)) + "}, " + SidecarKeys.SESSION_PREFIX + "env.NAME and (shorter than the server's) "
+            + SidecarKeys.SESSION_IDLE_TIMEOUT.name());
       }
     }
     String archive = keys.getOrDefault("process.archive", "");
@@ -111,6 +119,26 @@ public record SessionWish(Map<String, String> keys) {
       checkProgram(session, s.command().get(0), archiveDir);
     }
     return s;
+  }
+
+  /**
+   * How long the session's sidecar may stay idle: the session's {@code spark.sidecar.session.idleTimeout}
+   * when it set one shorter than the server's, else the server's (a session can shorten it, never
+   * lengthen it: the server bounds what idle sessions hold). Throws {@link SidecarException} naming
+   * the session, the key and the value when the value is not a duration of at least 1 s.
+   */
+  public Duration idleTimeout(SessionRef session, Duration server) {
+    String raw = keys.get(IDLE_TIMEOUT);
+    if (raw == null || raw.isBlank()) {
+      return server;
+    }
+    Duration asked;
+    try {
+      asked = SidecarKeys.SESSION_IDLE_TIMEOUT.get(Map.of(SidecarKeys.SESSION_IDLE_TIMEOUT.name(), raw));
+    } catch (SidecarException e) {
+      throw new SidecarException("session " + session.uuid() + ": " + e.getMessage(), e);
+    }
+    return asked.compareTo(server) < 0 ? asked : server;
   }
 
   private SidecarException bad(SessionRef session, String key, String why) {

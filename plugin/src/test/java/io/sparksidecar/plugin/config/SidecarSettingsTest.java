@@ -79,6 +79,7 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.kubernetes.volumes.sizeLimit", "lots"),
         Arguments.of("spark.sidecar.session.maxPerExecutor", "0"),
         Arguments.of("spark.sidecar.session.idleTimeout", "soon"),
+        Arguments.of("spark.sidecar.session.warmAgent", "maybe"),
         Arguments.of("spark.sidecar.env.1BAD", "x"),
         Arguments.of("spark.sidecar.imagee", "typo"));
   }

@@ -145,6 +145,34 @@ class SessionSidecarsTest {
   }
 
   @Test
+  void aSessionCanShortenTheIdleTimeoutForItsOwnSidecarButNotLengthenIt() throws Exception {
+    sessions(APP); // the server's: 60 s
+    SessionRef quick = session();
+    SessionRef greedy = session();
+    ProcessHandle pq = process(sessions.acquire(quick, wish("runtime", "process", "process.archive", "env", "command", "tool",
+        "idleTimeout", "5s")));
+    ProcessHandle pg = process(sessions.acquire(greedy, wish("runtime", "process", "process.archive", "env", "command", "tool",
+        "idleTimeout", "2h")));
+    now.addAndGet(6_000);
+    sessions.sweep();
+    assertThat(pq.isAlive()).isFalse();
+    assertThat(pg.isAlive()).isTrue();
+    now.addAndGet(55_000);
+    sessions.sweep();
+    assertThat(pg.isAlive()).as("the server's 60 s bound the session's 2 h").isFalse();
+  }
+
+  @Test
+  void aBadSessionIdleTimeoutFailsThatSessionNamingKeyAndValue() throws Exception {
+    sessions(APP);
+    SessionRef a = session();
+    SessionSidecar e = sessions.acquire(a, wish("runtime", "process", "process.archive", "env", "command", "tool",
+        "idleTimeout", "soon"));
+    assertThatThrownBy(e::sidecar).hasMessageContaining("session " + a.uuid())
+        .hasMessageContaining("'soon'").hasMessageContaining("spark.sidecar.session.idleTimeout");
+  }
+
+  @Test
   void aSessionWithoutADirectoryOfItsOwnKeepsItsSidecarUntilIdle() throws Exception {
     sessions(APP);
     SessionRef classic = new SessionRef(UUID.randomUUID().toString(), ""); // a classic session that added nothing
