@@ -254,8 +254,8 @@ public final class Watchdog {
 
   private static synchronized Path copyPids(Path pidFile, Owner owner, String appId, String executorId) {
     if (pidsCopy == null) {
-      Path dir = WatchdogFiles.stateDir();
-      pidsCopy = dir == null ? pidFile : dir.resolve(WatchdogFiles.baseName(appId, executorId, owner.pid()) + ".pids");
+      Path copy = pidsCopyIn(owner, appId, executorId);
+      pidsCopy = copy == null ? pidFile : copy;
     }
     if (!pidsCopy.equals(pidFile)) {
       try {
@@ -270,11 +270,26 @@ public final class Watchdog {
     return pidsCopy;
   }
 
-  private static synchronized void ensureRunning(Owner owner, String appId, String executorId, List<String> what) {
+  /** The pid-file copy beside the log, or null without a private state directory. */
+  private static Path pidsCopyIn(Owner owner, String appId, String executorId) {
+    Path dir = WatchdogFiles.stateDir();
+    return dir == null ? null : dir.resolve(WatchdogFiles.baseName(appId, executorId, owner.pid()) + ".pids");
+  }
+
+  private static synchronized void ensureRunning(Owner owner, String appId, String executorId, List<String> cleanup) {
     if (started) {
       return;
     }
     started = true;
+    List<String> what = new ArrayList<>(cleanup);
+    if (!what.contains("pids") && pidsCopy == null) {
+      // one watchdog per JVM: one started for a container must also cover the process sidecars
+      // started later in this JVM (a Connect session's, a warm agent), through the same pid-file copy
+      pidsCopy = pidsCopyIn(owner, appId, executorId);
+      if (pidsCopy != null) {
+        what.addAll(List.of("pids", pidsCopy.toString()));
+      }
+    }
     try {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       List<String> cp = classpath();
