@@ -165,8 +165,8 @@ public record SessionWish(Map<String, String> keys) {
         return;
       }
     }
-    throw bad(session, "command", "no program '" + program + "' in "
-        + (archiveDir == null ? "" : archiveDir.resolve("bin") + " (the archive's bin/) or ") + "on PATH");
+    throw bad(session, "command", "no program '" + program + "' "
+        + (archiveDir == null ? "" : "in " + archiveDir.resolve("bin") + " (the archive's bin/) or ") + "on PATH");
   }
 
   private static String unpacked(Path sessionDir) {
