@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -171,4 +172,10 @@ def spark_app(plugin_jar: str, images: None, py_files: str, tmp_path) -> Iterato
     for s in started:
         app_id = s.sparkContext.applicationId
         s.stop()
-        await_no_containers(app_id, 30)
+        try:
+            await_no_containers(app_id, 30)
+        finally:
+            # the workers keep <SPARK_HOME>/work/<app> (the plugin jar per executor, ~22 MB, and the
+            # logs) inside the pip package: removed, unless kept for debugging with SIDECAR_KEEP_WORK
+            if not os.environ.get("SIDECAR_KEEP_WORK"):
+                shutil.rmtree(os.path.join(os.environ["SPARK_HOME"], "work", app_id), ignore_errors=True)
