@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from . import _files
 from .errors import NO_EXIT_CODE, HandoffError
@@ -512,6 +512,17 @@ class Volume:
         with self._lock:
             self._open.add(h)
         return h
+
+    def stream_lines(self, lines: Iterable[str], input_name: str = "in.txt", output_name: str = "out.txt", *,
+                     chunk_lines: Optional[int] = None, in_flight: Optional[int] = None,
+                     timeout: Optional[float] = None) -> Iterator[str]:
+        """Feeds ``lines`` through a stream of hand-offs on this volume, the command of one chunk
+        running while the next is written, and yields their output lines in order: see
+        :func:`sparksidecar.stream.stream_lines` (defaults: 100,000 lines a chunk, 2 in flight)."""
+        from .stream import DEFAULT_CHUNK_LINES, DEFAULT_IN_FLIGHT, stream_lines
+        return stream_lines(self.new_handoff, lines, input_name, output_name,
+                            chunk_lines=DEFAULT_CHUNK_LINES if chunk_lines is None else chunk_lines,
+                            in_flight=DEFAULT_IN_FLIGHT if in_flight is None else in_flight, timeout=timeout)
 
     def _forget(self, h: "Handoff") -> None:
         with self._lock:
