@@ -220,22 +220,20 @@ class _Dispatcher:
     def _look(self, w: _Waiter, timeout: float) -> None:
         """One step of the leader: wait up to ``timeout`` for completions, handle them, check liveness."""
         watch = self._watch
-        with self._mutex:
-            pending = set(self._pending)
         arrived: Optional[Set[str]] = None
         if watch is not None:
             arrived = watch.wait(timeout)
-            with self._mutex:
-                pending = set(self._pending)
         else:
-            with self._mutex:
-                delay = self._delay
-            self._sleep(w, min(delay, timeout))
+            self._sleep(w, min(self._delay, timeout))
             if w.done:
                 return
+        with self._mutex:
+            pending = set(self._pending) if arrived is None or RESCAN in arrived else arrived & self._pending.keys()
         progressed = False
         if arrived is not None and RESCAN not in arrived:
-            names: Iterable[str] = arrived & pending  # the markers inotify announced, no listing
+            names: Iterable[str] = pending  # the markers inotify announced, no listing
+            if not pending and time.monotonic() - self._last_live < self._poll_max:
+                return  # only other clients' completions (every process sharing done/ hears them all)
         else:
             try:
                 names = os.listdir(self._done)
@@ -260,10 +258,11 @@ class _Dispatcher:
             reason = self._liveness()
             if reason is not None:
                 self._fail_all(reason)
-        with self._mutex:
-            if progressed:
-                self._hot_until = now + _HOT
-            self._delay = self._poll_min if now < self._hot_until else min(self._delay * 2, self._poll_max)
+        if self._watch is None:
+            with self._mutex:
+                if progressed:
+                    self._hot_until = now + _HOT
+                self._delay = self._poll_min if now < self._hot_until else min(self._delay * 2, self._poll_max)
 
     # ---- completing ----------------------------------------------------------------------------
     def _fail_all(self, reason: str) -> None:
