@@ -27,7 +27,7 @@ __all__ = ["stream_lines", "DEFAULT_CHUNK_LINES", "DEFAULT_IN_FLIGHT"]
 
 #: Lines per hand-off: large enough that the per-request cost (a few ms) vanishes, small enough
 #: that the command of the last chunk, which nothing overlaps, is short.
-DEFAULT_CHUNK_LINES = 100_000
+DEFAULT_CHUNK_LINES = 250_000
 #: Hand-offs that may run while the next chunk is written (match the agent's concurrency).
 DEFAULT_IN_FLIGHT = 2
 

@@ -517,7 +517,7 @@ class Volume:
                      timeout: Optional[float] = None) -> Iterator[str]:
         """Feeds ``lines`` through a stream of hand-offs on this volume, the command of one chunk
         running while the next is written, and yields their output lines in order: see
-        :func:`sparksidecar.stream.stream_lines` (defaults: 100,000 lines a chunk, 2 in flight)."""
+        :func:`sparksidecar.stream.stream_lines` (defaults: 250,000 lines a chunk, 2 in flight)."""
         from .stream import DEFAULT_CHUNK_LINES, DEFAULT_IN_FLIGHT, stream_lines
         return stream_lines(self.new_handoff, lines, input_name, output_name,
                             chunk_lines=DEFAULT_CHUNK_LINES if chunk_lines is None else chunk_lines,
