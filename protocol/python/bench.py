@@ -15,7 +15,7 @@
    ``reduceByKey(add)`` -> ``saveAsTextFile``, next to the same pipeline with ``rdd.pipe`` and the
    same tools, on the same file; wall time of each job, the order rotating per round, median
    (target sidecar <= 1.1x pipe). The sidecar job is the README example (``word_count.py``:
-   ``sidecar().stream_lines``, 100k-line hand-offs, two running while the task writes the next, as
+   ``sidecar().stream_lines``, 250k-line hand-offs, two running while the task writes the next, as
    the command of ``rdd.pipe`` runs while the task feeds it); next to it, for reference, one
    hand-off per partition (the command starts only once the whole partition is written). Every
    job's saved counts are checked against the file's. With the docker runtime the tools are the

@@ -32,7 +32,7 @@ def count_in_sidecar(lines: Iterable[str], chunk_lines: Optional[int] = None) ->
 
 def run(spark, path: str, out: str, chunk_lines: Optional[int] = None) -> List[Tuple[str, int]]:
     """Counts the words of ``path`` through the sidecars, saves them under ``out``, returns them
-    (``chunk_lines``: lines per hand-off, default the client's 100,000)."""
+    (``chunk_lines``: lines per hand-off, default the client's 250,000)."""
     lines = spark.sparkContext.textFile(path).filter(lambda l: l != "Unknown")
     counts = lines.mapPartitions(lambda part: count_in_sidecar(part, chunk_lines)).reduceByKey(add)
     counts.map(lambda kv: "%s\t%d" % kv).saveAsTextFile(out)
