@@ -14,11 +14,16 @@
    ``Unknown`` -> count each partition through the sidecar (``grep | sort | uniq -c``) ->
    ``reduceByKey(add)`` -> ``saveAsTextFile``, next to the same pipeline with ``rdd.pipe`` and the
    same tools, on the same file; wall time of each job, the order rotating per round, median
-   (target sidecar <= 1.1x pipe). The sidecar twice: one hand-off per partition (the example's
-   ``count_in_sidecar``) and 250k-line hand-offs with two in flight (``count_in_chunks``: the
-   command runs while the task writes the next chunk, as the command of ``rdd.pipe`` runs while
-   the task feeds it). Every job's saved counts are checked against the file's. With the docker
-   runtime the tools are the image's busybox, so ``rdd.pipe`` runs the host's busybox applets.
+   (target sidecar <= 1.1x pipe). The sidecar job is the README example (``word_count.py``:
+   ``sidecar().stream_lines``, 250k-line hand-offs, two running while the task writes the next, as
+   the command of ``rdd.pipe`` runs while the task feeds it); next to it, for reference, one
+   hand-off per partition (the command starts only once the whole partition is written). Every
+   job's saved counts are checked against the file's. With the docker runtime the tools are the
+   image's busybox, so ``rdd.pipe`` runs the host's busybox applets.
+
+Parts 1 and 2 also print the CPU per hand-off split client / agent / workers (from ``os.times``,
+the JVM's own CPU bean and ``/proc/<agent>/stat``) and what rate that CPU would allow on this
+machine's cores if nothing else ran: the bound the hand-offs/s target meets on a shared machine.
 
 Needs java and mvn (compiles ``protocol/target/{classes,test-classes}`` and the shaded plugin jar
 when missing or older than the sources), pyspark 4.1.1 for part 3, and for ``--runtime docker``
@@ -50,6 +55,7 @@ EXAMPLES = REPO / "it-tests" / "src" / "test" / "python" / "examples"
 sys.path.insert(0, str(HERE))
 
 from sparksidecar import Volume  # noqa: E402
+from sparksidecar.stream import DEFAULT_CHUNK_LINES  # noqa: E402
 
 JAVA_OPTS = ["-Xmx64m", "-XX:TieredStopAtLevel=1", "-Xshare:auto"]
 #: The per-partition count of the seed (spark-sidecar/fruit-count:1's, with a C locale for sort): on
@@ -58,7 +64,6 @@ PIPE_COMMAND = """sh -c "grep -v '^Unknown$' | LC_ALL=C sort | uniq -c" """.stri
 SIDECAR_COMMAND = """sh -c "grep -v '^Unknown$' in/fruit.txt | LC_ALL=C sort | uniq -c > out/counts.txt" """.strip()
 #: With the docker runtime the tools are busybox's (the image's); rdd.pipe then runs the host's busybox.
 BUSYBOX_PIPE_COMMAND = """busybox sh -c "busybox grep -v '^Unknown$' | busybox sort | busybox uniq -c" """.strip()
-CHUNK_LINES = 250_000  # lines per hand-off of the chunked variant
 FRUITS = ["apple", "banana", "cherry", "date", "Unknown", "elderberry", "fig", "grape"]
 
 Row = Tuple[str, str, str]
@@ -151,7 +156,8 @@ def python_latency(volume: Volume, n: int, warmup: int, size: int) -> Tuple[floa
 
 
 def throughput_worker(root: str, start_at: float, seconds: float, rounds: int) -> None:
-    """One of the parallel Python processes: counts completed hand-offs per window of ``seconds``."""
+    """One of the parallel Python processes: counts completed hand-offs per window of ``seconds``
+    and its own CPU seconds (all threads) over the windows."""
     counts = [0] * rounds
     with Volume.open(root, mark_closed=False) as volume:
         volume.await_agent(30)
@@ -159,6 +165,7 @@ def throughput_worker(root: str, start_at: float, seconds: float, rounds: int) -
             echo(volume, b"hello")
         while time.time() < start_at:
             time.sleep(0.001)
+        t0 = os.times()
         end = start_at + rounds * seconds
         while True:
             echo(volume, b"hello")
@@ -166,22 +173,80 @@ def throughput_worker(root: str, start_at: float, seconds: float, rounds: int) -
             if now >= end:
                 break
             counts[int((now - start_at) // seconds)] += 1
-    print(json.dumps(counts))
+        t1 = os.times()
+    print(json.dumps({"counts": counts, "cpu_s": (t1[0] + t1[1]) - (t0[0] + t0[1])}))
 
 
-def python_throughput(root: Path, processes: int, seconds: float, rounds: int) -> List[float]:
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def agent_cpu(pid: int) -> Tuple[float, float]:
+    """CPU seconds so far of the agent process and of its children (the persistent workers)."""
+    def own(p: int) -> float:
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICK
+        except OSError:
+            return 0.0
+    kids: List[int] = []
+    for task in glob.glob("/proc/%d/task/*/children" % pid):  # the thread that started a worker is its parent
+        try:
+            with open(task) as f:
+                kids += [int(k) for k in f.read().split()]
+        except OSError:
+            pass
+    return own(pid), sum(own(k) for k in kids)
+
+
+def python_throughput(root: Path, processes: int, seconds: float, rounds: int,
+                      agent_pid: int) -> Tuple[List[float], Dict[str, float]]:
+    """Hand-offs/s per round of ``processes`` Python processes, and CPU ms per hand-off split
+    clients / agent / workers over the measured windows."""
     start_at = time.time() + 3.0  # every process imported, volume open and warmed up by then
     procs = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--throughput-worker", str(root),
                                repr(start_at), repr(seconds), str(rounds)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(processes)]
+    while time.time() < start_at:
+        time.sleep(0.001)
+    a0 = agent_cpu(agent_pid)
+    time.sleep(rounds * seconds)
+    a1 = agent_cpu(agent_pid)
     totals = [0] * rounds
+    client_cpu = 0.0
     for p in procs:
         out, err = p.communicate(timeout=120 + rounds * seconds)
         if p.returncode != 0:
             sys.exit("bench: a throughput process failed:\n%s" % err.decode(errors="replace")[-3000:])
-        for i, c in enumerate(json.loads(out.decode().strip().splitlines()[-1])):
+        got = json.loads(out.decode().strip().splitlines()[-1])
+        client_cpu += got["cpu_s"]
+        for i, c in enumerate(got["counts"]):
             totals[i] += c
-    return [t / seconds for t in totals]
+    n = max(1, sum(totals))
+    split = {"client": client_cpu / n * 1e3, "agent": (a1[0] - a0[0]) / n * 1e3, "workers": (a1[1] - a0[1]) / n * 1e3}
+    return [t / seconds for t in totals], split
+
+
+def java_throughput(vol: Path, threads: int, seconds: float, rounds: int,
+                    agent_pid: int) -> Tuple[List[float], Dict[str, float]]:
+    """The same with the Java client (``threads`` threads of one JVM); the agent's CPU is counted
+    over the JVM's whole run and divided by every hand-off it made (its warm-up included)."""
+    a0 = agent_cpu(agent_pid)
+    j = run_java_client("throughput", str(vol), str(threads), repr(seconds), str(rounds))
+    a1 = agent_cpu(agent_pid)
+    n = max(1, int(j["handoffs"]))
+    everything = n + 200  # ClientBenchmark's warm-up
+    split = {"client": j["cpu_s"] / n * 1e3, "agent": (a1[0] - a0[0]) / everything * 1e3,
+             "workers": (a1[1] - a0[1]) / everything * 1e3}
+    return [float(r) for r in j["rates"]], split
+
+
+def cpu_row(what: str, split: Dict[str, float]) -> None:
+    total = sum(split.values())
+    row(what, "%.3f ms: client %.3f, agent %.3f, workers %.3f" % (total, split["client"], split["agent"],
+                                                                  split["workers"]))
+    cores = os.cpu_count() or 1
+    row("  hand-offs/s if it had all %d cores to itself (%d / CPU)" % (cores, cores), "%.0f /s" % (cores * 1e3 / total))
 
 
 def clients(base: Path, rounds: int, requests: int) -> None:
@@ -213,11 +278,13 @@ def clients(base: Path, rounds: int, requests: int) -> None:
             row(what + ", Java", "p50 %.2f ms  p99 %.2f ms" % (mj, statistics.median(j99)))
             row("round trip p50 ratio Python / Java", "%.2f x" % (mp / mj), "<= 2 x")
             seconds = 2.0
-            py_rates = python_throughput(vol, 4, seconds, rounds)
-            j_rates = run_java_client("throughput", str(vol), "4", repr(seconds), str(rounds))["rates"]
+            py_rates, py_cpu = python_throughput(vol, 4, seconds, rounds, agent.pid)
+            j_rates, j_cpu = java_throughput(vol, 4, seconds, rounds, agent.pid)
             row("hand-offs/s, 4 Python processes, tmpfs", "%.0f /s" % statistics.median(py_rates), ">= 2000 /s")
             row("hand-offs/s, 4 Java threads (one JVM), tmpfs", "%.0f /s" % statistics.median(j_rates))
             row("hand-offs/s ratio Python / Java", "%.2f x" % (statistics.median(py_rates) / statistics.median(j_rates)))
+            cpu_row("CPU per hand-off, 4 Python processes", py_cpu)
+            cpu_row("CPU per hand-off, 4 Java threads", j_cpu)
     finally:
         agent.terminate()
         try:
@@ -258,7 +325,8 @@ def _parse_uniq(line: str) -> Tuple[str, int]:
     return fruit, int(n)
 
 
-def sidecar_job(sc, path: str, out: str, partitions: int, pipe_command: str) -> None:
+def stream_job(sc, path: str, out: str, partitions: int, pipe_command: str) -> None:
+    """The README example's pipeline (``word_count.count_in_sidecar``: ``sidecar().stream_lines``)."""
     from operator import add
 
     import word_count  # shipped in the pyFiles zip: executors import it from there
@@ -266,46 +334,21 @@ def sidecar_job(sc, path: str, out: str, partitions: int, pipe_command: str) -> 
     lines.mapPartitions(word_count.count_in_sidecar).reduceByKey(add).map(lambda kv: "%s\t%d" % kv).saveAsTextFile(out)
 
 
-def count_in_chunks(lines, chunk_lines: int = CHUNK_LINES, in_flight: int = 2):
-    """The seed's per-partition count as a stream of hand-offs of ``chunk_lines`` lines, up to
-    ``in_flight`` of them running while the next one is written (as ``rdd.pipe`` overlaps the
-    command with the task feeding it); yields (fruit, count) per chunk, summed by reduceByKey."""
-    import itertools
-
+def count_in_one_handoff(lines):
+    """The partition as one hand-off: the command starts only once the task has written it all."""
     from sparksidecar import sidecar
-    car = sidecar()
-    running = []
-    it = iter(lines)
 
-    def finish(h):
-        try:
-            h.await_result(300)
-            for line in h.iter_lines("counts.txt"):
-                n, fruit = line.split()
-                yield fruit, int(n)
-        finally:
-            h.close()
-    try:
-        while True:
-            batch = list(itertools.islice(it, chunk_lines))
-            if not batch:
-                break
-            h = car.new_handoff()
-            running.append(h)
-            h.write_lines("fruit.txt", batch).expect_output("counts.txt").start()
-            if len(running) > in_flight:
-                yield from finish(running.pop(0))
-        while running:
-            yield from finish(running.pop(0))
-    finally:
-        for h in running:
-            h.close()
+    with sidecar().new_handoff() as h:
+        h.write_lines("fruit.txt", lines).expect_output("counts.txt").run(300)
+        for line in h.iter_lines("counts.txt"):
+            n, fruit = line.split()
+            yield fruit, int(n)
 
 
-def chunked_job(sc, path: str, out: str, partitions: int, pipe_command: str) -> None:
+def one_handoff_job(sc, path: str, out: str, partitions: int, pipe_command: str) -> None:
     from operator import add
     lines = sc.textFile(path, partitions).filter(lambda l: l != "Unknown")
-    lines.mapPartitions(count_in_chunks).reduceByKey(add).map(lambda kv: "%s\t%d" % kv).saveAsTextFile(out)
+    lines.mapPartitions(count_in_one_handoff).reduceByKey(add).map(lambda kv: "%s\t%d" % kv).saveAsTextFile(out)
 
 
 def pipe_job(sc, path: str, out: str, partitions: int, pipe_command: str) -> None:
@@ -347,7 +390,7 @@ def word_count(base: Path, runtime: str, rounds: int, megabytes: int, partitions
     sc = SparkContext(conf=conf, pyFiles=[py_files(base)])
     sc.setLogLevel("WARN")
     try:
-        jobs: Dict[str, Callable] = {"sidecar": sidecar_job, "sidecar, chunked": chunked_job, "pipe": pipe_job}
+        jobs: Dict[str, Callable] = {"sidecar": stream_job, "sidecar, one hand-off": one_handoff_job, "pipe": pipe_job}
         times: Dict[str, List[float]] = {name: [] for name in jobs}
         url = "file://" + str(src)
         pipe_command = BUSYBOX_PIPE_COMMAND if runtime == "docker" else PIPE_COMMAND
@@ -375,11 +418,12 @@ def word_count(base: Path, runtime: str, rounds: int, megabytes: int, partitions
         what = "word count %.0f MB, %d partitions, %s" % (size_mb, partitions, runtime)
         tools = "busybox" if runtime == "docker" else "GNU"
         row(what + ", rdd.pipe (%s tools)" % tools, "%.2f s" % medians["pipe"])
-        row(what + ", sidecar", "%.2f s" % medians["sidecar"])
+        row(what + ", sidecar (stream_lines, %dk-line hand-offs)" % (DEFAULT_CHUNK_LINES // 1000),
+            "%.2f s" % medians["sidecar"])
         row("  ratio sidecar / pipe (%s)" % runtime, "%.2f x" % (medians["sidecar"] / medians["pipe"]), "<= 1.1 x")
-        row(what + ", sidecar, %dk-line chunks" % (CHUNK_LINES // 1000), "%.2f s" % medians["sidecar, chunked"])
-        row("  ratio sidecar chunked / pipe (%s)" % runtime, "%.2f x" % (medians["sidecar, chunked"] / medians["pipe"]),
-            "<= 1.1 x")
+        row(what + ", sidecar, one hand-off per partition", "%.2f s" % medians["sidecar, one hand-off"])
+        row("  ratio one hand-off per partition / pipe (%s)" % runtime,
+            "%.2f x" % (medians["sidecar, one hand-off"] / medians["pipe"]))
     finally:
         sc.stop()
 
@@ -405,6 +449,8 @@ def main() -> None:
     print("spark-sidecar client benchmark: volumes and input under %s; %d cores; load average %s; python %s"
           % (base, os.cpu_count() or 0, " ".join("%.1f" % x for x in os.getloadavg()), sys.version.split()[0]),
           flush=True)
+    load = lambda: " ".join("%.1f" % x for x in os.getloadavg())  # noqa: E731
+    row("load average (1, 5, 15 min) at the start", load())
     try:
         if not args.no_clients:
             clients(base, args.rounds, args.requests)
@@ -413,6 +459,7 @@ def main() -> None:
                 word_count(base, runtime, args.rounds, args.input_mb, args.partitions)
     finally:
         shutil.rmtree(base, ignore_errors=True)
+    row("load average (1, 5, 15 min) at the end", load())
     print_table()
 
 

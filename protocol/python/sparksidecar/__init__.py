@@ -24,12 +24,13 @@ from .names import check_id, check_name, name_problem
 from .result import CANCELLED, FAILED, OK, PROTOCOL_VERSION, REJECTED, HandoffResult, OutputEntry
 from .volume import Handoff, Volume, VolumeOptions
 from .executor import ExecutorSidecar, SidecarError, SidecarInfo, find_discovery_file, sidecar
+from .stream import stream_lines
 
 __version__ = "0.1.0"
 
 __all__ = [
     "sidecar", "ExecutorSidecar", "SidecarInfo", "SidecarError", "find_discovery_file",
-    "Volume", "VolumeOptions", "Handoff", "BaseHandoff", "LegacyVolume", "LegacyHandoff",
+    "stream_lines", "Volume", "VolumeOptions", "Handoff", "BaseHandoff", "LegacyVolume", "LegacyHandoff",
     "HandoffError", "NO_EXIT_CODE", "HandoffResult", "OutputEntry", "Marker", "VerifyingReader",
     "Heartbeat", "Liveness", "heartbeat_liveness", "process_liveness",
     "check_id", "check_name", "name_problem", "parse_done_flag",

@@ -16,6 +16,7 @@ __all__ = ["DirWatch"]
 _IN_MOVED_TO = 0x00000080
 _IN_Q_OVERFLOW = 0x00004000
 _IN_ONLYDIR = 0x01000000
+_READ = 65536  # bytes of events read at once
 _EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len; then len bytes of name
 #: In the names :meth:`DirWatch.wait` returns when events were lost: look at the whole directory.
 RESCAN = ""
@@ -77,7 +78,7 @@ class DirWatch:
         names: Set[str] = set()
         while True:
             try:
-                data = os.read(self._fd, 65536)
+                data = os.read(self._fd, _READ)
             except BlockingIOError:
                 return names
             except OSError:
@@ -94,6 +95,8 @@ class DirWatch:
                 elif length:
                     names.add(os.fsdecode(data[pos:pos + length].rstrip(b"\0")))
                 pos += length
+            if len(data) < _READ // 2:  # the kernel gave all it had (well below the buffer): no second read
+                return names
 
     def close(self) -> None:
         """Closes the descriptor. Idempotent."""

@@ -29,7 +29,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from .errors import HandoffError
 from .legacy import CLOSE_FLAG, DONE_FLAG, START_FLAG, LegacyVolume
@@ -340,6 +340,20 @@ class ExecutorSidecar:
                     raise SidecarError("the protocol agent of executor %s did not come back within %d s: %s"
                                        % (self.executor_id, int(self.info().ready_timeout), gone)) from gone
         return v.new_handoff()  # type: ignore[return-value]
+
+    def stream_lines(self, lines: Iterable[str], input_name: str = "in.txt", output_name: str = "out.txt", *,
+                     chunk_lines: Optional[int] = None, in_flight: Optional[int] = None,
+                     timeout: Optional[float] = None, volume: Optional[str] = None) -> Iterator[str]:
+        """Feeds ``lines`` through this sidecar in chunks, one hand-off each, the command of one
+        chunk running while the task writes the next (as ``rdd.pipe`` overlaps them), and yields
+        the output lines in order; see :func:`sparksidecar.stream.stream_lines`. Needs protocol v1."""
+        from .stream import DEFAULT_CHUNK_LINES, DEFAULT_IN_FLIGHT, stream_lines
+        if isinstance(self.volume(volume), LegacyVolume):
+            raise SidecarError("streaming needs spark.sidecar.protocol=v1: a legacy volume serves one hand-off "
+                               "at a time")
+        return stream_lines(lambda: self.new_handoff(volume), lines, input_name, output_name,
+                            chunk_lines=DEFAULT_CHUNK_LINES if chunk_lines is None else chunk_lines,
+                            in_flight=DEFAULT_IN_FLIGHT if in_flight is None else in_flight, timeout=timeout)
 
     def close(self) -> None:
         """Closes the volumes this process opened (the executor's own stay open). Idempotent."""

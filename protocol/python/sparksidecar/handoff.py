@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import itertools
 import os
 import shutil
 import stat
-from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, TypeVar, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from . import _files
 from .checksum import new_digest
@@ -21,6 +22,8 @@ _CHUNK = 1 << 20
 _DIGEST_BATCH = 4 << 20  # the pure-Python CRCs are fastest on large pieces
 _LINE_BATCH = 4096  # lines joined per write by write_lines
 _TEXT_CHUNK = 256 << 10  # characters split per step by iter_lines
+_WHOLE_READ = 16 << 20  # read_output reads outputs up to this size with plain system calls
+_OPEN_OUTPUT = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 BytesLike = Union[bytes, bytearray, memoryview]
 _H = TypeVar("_H", bound="BaseHandoff")
@@ -107,8 +110,7 @@ class VerifyingReader(io.RawIOBase):
         return self._verified
 
     def _mismatch(self, what: str) -> HandoffError:
-        return HandoffError("request %s: output '%s' %s (changed or truncated after the agent finished)"
-                            % (self._request_id, self._name, what), self._request_id)
+        return _mismatch(self._request_id, self._name, what)
 
     def close(self) -> None:
         if not self.closed:
@@ -191,7 +193,7 @@ class BaseHandoff:
                 v = view
                 while v:
                     v = v[os.write(fd, v):]
-            return self._write_with(name, write_bytes)
+            return self._write_with(name, write_bytes, view.nbytes)
         if hasattr(data, "readinto") or hasattr(data, "read"):
             return self.write_input_stream(name, data)
         raise TypeError("request %s: input '%s' must be bytes-like or a binary stream, got %s"
@@ -301,14 +303,14 @@ class BaseHandoff:
         self._expected.append(name)
         return self
 
-    def _write_with(self: _H, name: str, fill: Callable[[int], None]) -> _H:
+    def _write_with(self: _H, name: str, fill: Callable[[int], None], known_size: int = -1) -> _H:
         target = self._input_target(name)
         temp = _files.temp_sibling(target)
         try:
             fd = _files.create_new(temp)
             try:
                 fill(fd)
-                size = os.fstat(fd).st_size
+                size = known_size if known_size >= 0 else os.fstat(fd).st_size
             finally:
                 os.close(fd)
             _files.publish(temp, target)
@@ -371,26 +373,42 @@ class BaseHandoff:
     def open_output(self, name: str) -> io.BufferedReader:
         """A binary stream over an output that verifies size and checksum as it reaches the end
         (raising :class:`HandoffError` there on a mismatch). Use it as a context manager."""
-        path = self._output_file(name)
-        entry = self._manifest_entry(name)
-        if entry is not None and self._max_output_bytes is not None and entry.size > self._max_output_bytes:
-            raise self._error("output '%s' has %d bytes, over the limit of %d" % (name, entry.size, self._max_output_bytes))
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        except OSError as e:
-            raise self._error("cannot open output '%s': %s" % (name, e)) from e
+        return self._reader(name, *self._open_output_fd(name))
+
+    def _reader(self, name: str, fd: int, size: int, entry: Optional[OutputEntry]) -> io.BufferedReader:
         raw = io.FileIO(fd, "rb", closefd=True)
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raw.close()
-            raise self._error("output '%s' is not a regular file (%s)" % (name, path))
-        size = os.fstat(fd).st_size
         buffer_size = max(io.DEFAULT_BUFFER_SIZE, min(_CHUNK, size + 1))  # small outputs, small buffers
         return io.BufferedReader(VerifyingReader(raw, self._id, name, entry), buffer_size=buffer_size)
 
     def read_output(self, name: str) -> bytes:
         """The whole (verified) output in memory."""
-        with self.open_output(name) as f:
-            return f.read()
+        fd, size, entry = self._open_output_fd(name)
+        if size > _WHOLE_READ:
+            with self._reader(name, fd, size, entry) as f:
+                return f.read()
+        try:
+            data = os.read(fd, size + 1)  # one more byte: an output that grew is noticed
+            while True:
+                more = os.read(fd, _CHUNK)
+                if not more:
+                    break
+                data += more
+                if len(data) > _WHOLE_READ + 1:
+                    break
+        except OSError as e:
+            raise self._error("cannot read output '%s': %s" % (name, e)) from e
+        finally:
+            os.close(fd)
+        if entry is not None:
+            if len(data) != entry.size:
+                raise _mismatch(self._id, name, "has %d bytes, the manifest says %d" % (len(data), entry.size))
+            digest = new_digest(entry.algorithm)
+            digest.update(data)
+            actual = digest.hexdigest()
+            if actual != entry.checksum:
+                raise _mismatch(self._id, name, "has %s %s, the manifest says %s"
+                                % (entry.algorithm, actual, entry.checksum))
+        return data
 
     def iter_lines(self, name: str) -> Iterator[str]:
         """The output's text lines (UTF-8, universal newlines, line ends stripped), streamed; the
@@ -442,25 +460,37 @@ class BaseHandoff:
         """The last lines of the request log (the volume's ``log_tail_lines`` by default)."""
         return _files.tail(self._log_path(), self._log_tail_lines if lines is None else lines)
 
-    def _output_file(self, name: str) -> str:
-        """Resolves an output that may be read now: the request succeeded and the name is safe."""
+    def _open_output_fd(self, name: str) -> Tuple[int, int, Optional[OutputEntry]]:
+        """Opens an output that may be read now (the request succeeded, the name is safe, it is in
+        the manifest, a regular file and not a link, not over the size limit): ``(fd, size, entry)``."""
         self._require(self._result is not None and self._result.ok,
                       "outputs can only be read after a successful await_result()")
         check_name(self._id, name)
+        entry = self._manifest_entry(name)
+        limit = self._max_output_bytes
+        if entry is not None and limit is not None and entry.size > limit:
+            raise self._error("output '%s' has %d bytes, over the limit of %d" % (name, entry.size, limit))
         parent, _, leaf = name.rpartition("/")
         directory = resolve_inside(self._output_dir(), self._id, parent or None)
         path = os.path.join(directory, leaf)
-        try:
-            st = os.lstat(path)
-        except OSError:
+        try:  # O_NOFOLLOW: a link fails (ELOOP); O_NONBLOCK: a FIFO does not block the open
+            fd = os.open(path, _OPEN_OUTPUT)
+        except FileNotFoundError:
             raise self._error("output '%s' does not exist (%s)" % (name, path)) from None
-        if stat.S_ISLNK(st.st_mode):
-            raise self._error("refused output '%s': %s is a symbolic link" % (name, path))
-        if not stat.S_ISREG(st.st_mode):
-            raise self._error("output '%s' is not a regular file (%s)" % (name, path))
-        if self._max_output_bytes is not None and st.st_size > self._max_output_bytes:
-            raise self._error("output '%s' has %d bytes, over the limit of %d" % (name, st.st_size, self._max_output_bytes))
-        return path
+        except OSError as e:
+            if e.errno == errno.ELOOP or os.path.islink(path):
+                raise self._error("refused output '%s': %s is a symbolic link" % (name, path)) from None
+            raise self._error("cannot open output '%s': %s" % (name, e)) from e
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise self._error("output '%s' is not a regular file (%s)" % (name, path))
+            if limit is not None and st.st_size > limit:
+                raise self._error("output '%s' has %d bytes, over the limit of %d" % (name, st.st_size, limit))
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd, st.st_size, entry
 
     def _require(self, ok: bool, what: str) -> None:
         if self._closed:
@@ -471,6 +501,11 @@ class BaseHandoff:
     def _error(self, message: str) -> HandoffError:
         return HandoffError("request %s: %s" % (self._id, message), self._id,
                             NO_EXIT_CODE if self._result is None else self._result.exit_code)
+
+
+def _mismatch(request_id: str, name: str, what: str) -> HandoffError:
+    return HandoffError("request %s: output '%s' %s (changed or truncated after the agent finished)"
+                        % (request_id, name, what), request_id)
 
 
 def _tail_section(tail: str) -> str:

@@ -68,12 +68,12 @@ class Marker:
 
     @classmethod
     def read(cls, path: str) -> "Marker":
-        with open(path, "rb") as f:
-            return cls.parse(f.read().decode("utf-8", errors="replace"))
+        return cls.parse(_files.read_small(path).decode("utf-8", errors="replace"))
 
-    def write_atomically(self, target: str) -> None:
-        """Writes this marker under a temporary name in the same directory, then renames it into place."""
-        _files.write_atomically(target, self.format().encode("utf-8"))
+    def write_atomically(self, target: str, temp: Optional[str] = None) -> None:
+        """Writes this marker under a temporary name (a hidden sibling of ``target``, or ``temp``:
+        another hidden path on the same file system), then renames it into place."""
+        _files.write_atomically(target, self.format().encode("utf-8"), temp)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Marker) and self.entries == other.entries

@@ -8,7 +8,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from . import _files
 from .errors import NO_EXIT_CODE, HandoffError
@@ -81,24 +81,43 @@ def _options(options: Optional[VolumeOptions], overrides: Dict[str, Any]) -> Vol
 
 
 class _Waiter:
-    __slots__ = ("event", "result", "error")
+    """The completion of one started request: ``result`` or ``error`` once ``done``. The thread
+    awaiting it sleeps on a raw lock (held while there is nothing to say), the cheapest wake-up
+    CPython has; :meth:`_Dispatcher.wait` is the only way to wait on it."""
 
-    def __init__(self) -> None:
-        self.event = threading.Event()
+    __slots__ = ("request_id", "done", "result", "error", "_bell", "_rung")
+
+    def __init__(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.done = False
         self.result: Optional[HandoffResult] = None
         self.error: Optional[HandoffError] = None
+        self._bell = threading.Lock()
+        self._bell.acquire()
+        self._rung = False
+
+    @property
+    def ok(self) -> bool:
+        """Completed with a readable done marker (whatever its status)."""
+        return self.done and self.result is not None
 
 
 class _Dispatcher:
-    """One daemon thread per volume turning ``done/<id>`` markers into completed waiters and
-    failing every waiter at once when the agent is gone. On Linux it sleeps on an inotify watch of
-    ``done/`` (through :mod:`ctypes`), woken as a marker is renamed in, and looks anyway every
-    ``poll_max`` (20 ms; also the liveness cadence). Without inotify (other systems, ``watch=False``,
-    or a file system whose changes inotify does not see, detected when markers keep turning up
-    unannounced) it polls: every ``poll_min`` (2 ms) for 50 ms after a start or a completion, then
-    backing off by doubling to ``poll_max``. Idle (nothing pending) it sleeps until a start wakes it."""
+    """Turns ``done/<id>`` markers into completed waiters and fails every waiter at once when the
+    agent is gone. There is no thread of its own: a thread awaiting a request becomes the *leader*
+    if nobody else is: it sleeps on an inotify watch of ``done/`` (through :mod:`ctypes`), woken as
+    a marker is renamed in, completes whatever arrived (its own request or other threads'), looks
+    anyway every ``poll_max`` (20 ms; also the liveness cadence), and when its own request is done
+    hands the watch to another awaiting thread. The others sleep until their request completes or
+    the watch is handed to them. So the common case, one task thread awaiting its hand-off, costs
+    no thread switch at all. Without inotify (other systems, ``watch=False``, or a file system
+    whose changes inotify does not see, detected when markers keep turning up unannounced) the
+    leader polls: every ``poll_min`` (2 ms) for 50 ms after a start or a completion, then backing
+    off by doubling to ``poll_max``."""
 
     _MISSES_BEFORE_POLLING = 3
+    #: A follower looks again this often even without a wake-up (a safety net; hand-overs are explicit).
+    _FOLLOWER_NAP = 0.25
 
     def __init__(self, root: str, liveness: Liveness, poll_min: float, poll_max: float, watch: bool = True) -> None:
         self._root = root
@@ -109,12 +128,13 @@ class _Dispatcher:
         self._watch: Optional[DirWatch] = DirWatch.open(self._done) if watch else None
         self._misses = 0
         self._pending: Dict[str, _Waiter] = {}
-        self._cond = threading.Condition()
-        self._kicked = False
+        self._awaiting: Dict[_Waiter, None] = {}  # an ordered set: waiters whose threads are in wait()
+        self._mutex = threading.Lock()
+        self._lead = threading.Lock()
         self._running = True
-        self._thread = threading.Thread(target=self._loop, name="sidecar-volume-" + os.path.basename(root),
-                                        daemon=True)
-        self._thread.start()
+        self._last_live = 0.0
+        self._delay = poll_min
+        self._hot_until = 0.0
 
     @property
     def watching(self) -> bool:
@@ -123,15 +143,15 @@ class _Dispatcher:
 
     def register(self, request_id: str) -> _Waiter:
         """Registers interest before the start marker is written, so no completion is missed."""
-        w = _Waiter()
-        with self._cond:
+        w = _Waiter(request_id)
+        with self._mutex:
             self._pending[request_id] = w
-            self._kicked = True
-            self._cond.notify()
+            self._delay = self._poll_min
+            self._hot_until = time.monotonic() + _HOT
         return w
 
     def forget(self, request_id: str) -> None:
-        with self._cond:
+        with self._mutex:
             self._pending.pop(request_id, None)
 
     def gone_reason(self) -> Optional[str]:
@@ -140,111 +160,157 @@ class _Dispatcher:
     def check_now(self, request_id: str) -> None:
         self._try_complete(request_id)
 
-    def _loop(self) -> None:
+    # ---- waiting -------------------------------------------------------------------------------
+    def wait(self, w: _Waiter, timeout: Optional[float]) -> bool:
+        """Blocks the calling thread until ``w`` is done (True) or ``timeout`` seconds passed (False;
+        ``None``: no limit). The thread leads (watches ``done/``) whenever nobody else does."""
+        if w.done:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._mutex:
+            self._awaiting[w] = None
         try:
-            self._run()
-        finally:
-            if self._watch is not None:
-                self._watch.close()
-
-    def _run(self) -> None:
-        delay = self._poll_min
-        last_live = 0.0
-        hot_until = 0.0
-        while True:
-            watch = self._watch
-            with self._cond:
-                if not self._running:
-                    return
-                if not self._pending:
-                    self._cond.wait(0.25)
-                    delay = self._poll_min
-                    continue
-                if watch is None:
-                    if not self._kicked:
-                        self._cond.wait(delay)
-                    if self._kicked:
-                        delay = self._poll_min
-                        hot_until = time.monotonic() + _HOT
-                    self._kicked = False
-                    if not self._running:
-                        return
-                    pending = set(self._pending)
+            while not w.done:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    break
+                if self._lead.acquire(False):
+                    try:
+                        self._lead_until(w, deadline)
+                    finally:
+                        self._lead.release()
+                        self._hand_over(w)
                 else:
-                    self._kicked = False
-            arrived: Optional[Set[str]] = None
-            if watch is not None:
-                arrived = watch.wait(self._poll_max)  # a start needs no wake-up: its marker comes later
-                with self._cond:
-                    if not self._running:
-                        return
-                    pending = set(self._pending)
-            progressed = False
-            if arrived is not None and RESCAN not in arrived:
-                names: Iterable[str] = arrived & pending  # the markers inotify announced, no listing
-            else:
-                try:
-                    names = os.listdir(self._done)
-                except OSError:
-                    names = []
-            for n in names:
-                if n in pending and self._try_complete(n):
-                    progressed = True
-            if watch is not None and arrived is None and progressed:
-                late = watch.wait(0)
-                if late is None:
-                    self._misses += 1  # completed, yet inotify said nothing (e.g. a network file system)
-                    if self._misses >= self._MISSES_BEFORE_POLLING:
-                        self._watch = None
-                        watch.close()
-                else:  # announced just after the look: handle what came since
-                    for n in (pending if RESCAN in late else late & pending):
-                        self._try_complete(n)
-            now = time.monotonic()
-            if now - last_live >= self._poll_max:
-                last_live = now
-                reason = self._liveness()
-                if reason is not None:
-                    self._fail_all(reason)
-            if progressed:
-                hot_until = now + _HOT
-            delay = self._poll_min if now < hot_until else min(delay * 2, self._poll_max)
+                    self._sleep(w, self._FOLLOWER_NAP if remaining is None else min(remaining, self._FOLLOWER_NAP))
+        finally:
+            with self._mutex:
+                self._awaiting.pop(w, None)
+        return w.done
 
+    def _sleep(self, w: _Waiter, seconds: float) -> None:
+        if w._bell.acquire(timeout=seconds):
+            with self._mutex:
+                w._rung = False
+
+    def _ring(self, w: _Waiter) -> None:
+        """Wakes the thread sleeping on ``w`` (or makes its next sleep return at once). Under the mutex."""
+        if not w._rung:
+            w._rung = True
+            w._bell.release()
+
+    def _hand_over(self, leaving: _Waiter) -> None:
+        """The leader stopped watching: wake one thread still awaiting so that it takes over."""
+        with self._mutex:
+            for other in self._awaiting:
+                if other is not leaving and not other.done:
+                    self._ring(other)
+                    return
+
+    def _lead_until(self, w: _Waiter, deadline: Optional[float]) -> None:
+        if not self._running:
+            return
+        if self._watch is None:
+            self._try_complete(w.request_id)  # polling: no need to sleep first if it is there already
+        while not w.done and self._running:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return
+            self._look(w, self._poll_max if remaining is None else min(remaining, self._poll_max))
+
+    def _look(self, w: _Waiter, timeout: float) -> None:
+        """One step of the leader: wait up to ``timeout`` for completions, handle them, check liveness."""
+        watch = self._watch
+        arrived: Optional[Set[str]] = None
+        if watch is not None:
+            arrived = watch.wait(timeout)
+        else:
+            self._sleep(w, min(self._delay, timeout))
+            if w.done:
+                return
+        with self._mutex:
+            pending = set(self._pending) if arrived is None or RESCAN in arrived else arrived & self._pending.keys()
+        progressed = False
+        if arrived is not None and RESCAN not in arrived:
+            names: Iterable[str] = pending  # the markers inotify announced, no listing
+            if not pending and time.monotonic() - self._last_live < self._poll_max:
+                return  # only other clients' completions (every process sharing done/ hears them all)
+        else:
+            try:
+                names = os.listdir(self._done)
+            except OSError:
+                names = []
+        for n in names:
+            if n in pending and self._try_complete(n):
+                progressed = True
+        if watch is not None and arrived is None and progressed:
+            late = watch.wait(0)
+            if late is None:
+                self._misses += 1  # completed, yet inotify said nothing (e.g. a network file system)
+                if self._misses >= self._MISSES_BEFORE_POLLING:
+                    self._watch = None
+                    watch.close()
+            else:  # announced just after the look: handle what came since
+                for n in (pending if RESCAN in late else late & pending):
+                    self._try_complete(n)
+        now = time.monotonic()
+        if now - self._last_live >= self._poll_max:
+            self._last_live = now
+            reason = self._liveness()
+            if reason is not None:
+                self._fail_all(reason)
+        if self._watch is None:
+            with self._mutex:
+                if progressed:
+                    self._hot_until = now + _HOT
+                self._delay = self._poll_min if now < self._hot_until else min(self._delay * 2, self._poll_max)
+
+    # ---- completing ----------------------------------------------------------------------------
     def _fail_all(self, reason: str) -> None:
-        with self._cond:
+        with self._mutex:
             items = list(self._pending.items())
         for rid, w in items:
-            if not w.event.is_set():
+            if not w.done:
                 self._try_complete(rid)  # a done marker written just before the agent died still wins
-            if not w.event.is_set():
-                w.error = HandoffError("request %s on volume %s: %s" % (rid, self._root, reason), rid)
-                w.event.set()
+            self._finish(w, None, HandoffError("request %s on volume %s: %s" % (rid, self._root, reason), rid))
+
+    def _finish(self, w: _Waiter, result: Optional[HandoffResult], error: Optional[HandoffError]) -> bool:
+        with self._mutex:
+            if w.done:
+                return False
+            w.result = result
+            w.error = error
+            w.done = True
+            self._ring(w)
+            return True
 
     def _try_complete(self, request_id: str) -> bool:
-        with self._cond:
+        with self._mutex:
             w = self._pending.get(request_id)
-        if w is None or w.event.is_set():
+        if w is None or w.done:
             return False
         path = os.path.join(self._done, request_id)
         try:
-            w.result = HandoffResult.from_marker(request_id, Marker.read(path))
+            return self._finish(w, HandoffResult.from_marker(request_id, Marker.read(path)), None)
         except FileNotFoundError:
             return False
         except (OSError, HandoffError, ValueError) as e:
-            w.error = HandoffError("request %s: unreadable done marker %s: %s" % (request_id, path, e), request_id)
-        w.event.set()
-        return True
+            return self._finish(w, None, HandoffError("request %s: unreadable done marker %s: %s"
+                                                      % (request_id, path, e), request_id))
 
     def close(self) -> None:
-        with self._cond:
+        """Fails what is still awaited ("the volume was closed") and releases the watch. Idempotent."""
+        with self._mutex:
             self._running = False
-            self._cond.notify()
             items = list(self._pending.items())
-        self._thread.join(2)
         for rid, w in items:
-            if not w.event.is_set():
-                w.error = HandoffError("request %s: the volume %s was closed" % (rid, self._root), rid)
-                w.event.set()
+            self._finish(w, None, HandoffError("request %s: the volume %s was closed" % (rid, self._root), rid))
+        if self._lead.acquire(timeout=2):  # the leader leaves within poll_max once its waiter is done
+            try:
+                watch, self._watch = self._watch, None
+                if watch is not None:
+                    watch.close()
+            finally:
+                self._lead.release()
 
 
 class _Janitor:
@@ -260,7 +326,7 @@ class _Janitor:
 
     def dispose(self, directory: str) -> None:
         trash = os.path.join(os.path.dirname(directory),
-                             ".trash-%s-%s" % (os.path.basename(directory), secrets.token_hex(6)))
+                             ".trash-%s-%s" % (os.path.basename(directory), _files.unique_token()))
         try:
             os.rename(directory, trash)
         except FileNotFoundError:
@@ -446,6 +512,17 @@ class Volume:
             self._open.add(h)
         return h
 
+    def stream_lines(self, lines: Iterable[str], input_name: str = "in.txt", output_name: str = "out.txt", *,
+                     chunk_lines: Optional[int] = None, in_flight: Optional[int] = None,
+                     timeout: Optional[float] = None) -> Iterator[str]:
+        """Feeds ``lines`` through a stream of hand-offs on this volume, the command of one chunk
+        running while the next is written, and yields their output lines in order: see
+        :func:`sparksidecar.stream.stream_lines` (defaults: 250,000 lines a chunk, 2 in flight)."""
+        from .stream import DEFAULT_CHUNK_LINES, DEFAULT_IN_FLIGHT, stream_lines
+        return stream_lines(self.new_handoff, lines, input_name, output_name,
+                            chunk_lines=DEFAULT_CHUNK_LINES if chunk_lines is None else chunk_lines,
+                            in_flight=DEFAULT_IN_FLIGHT if in_flight is None else in_flight, timeout=timeout)
+
     def _forget(self, h: "Handoff") -> None:
         with self._lock:
             self._open.discard(h)
@@ -493,6 +570,7 @@ class Handoff(BaseHandoff):
         self._dir = directory
         self._waiter: Optional[_Waiter] = None
         self._cancelled = False
+        self._unqueued = False
 
     def _input_dir(self) -> str:
         return os.path.join(self._dir, "in")
@@ -514,16 +592,21 @@ class Handoff(BaseHandoff):
         pairs += [("input", "%d %s" % (size, name)) for name, size in self._inputs.items()]
         pairs += [("expect", name) for name in self._expected]
         self._waiter = self._volume._dispatcher.register(self._id)
-        Marker.of(*pairs).write_atomically(os.path.join(self._volume.root, "queue", self._id))
+        # the temporary file lives in the request directory, so queue/ only ever sees complete
+        # markers arriving (PROTOCOL.md section 4): an agent watching it wakes once per request
+        Marker.of(*pairs).write_atomically(os.path.join(self._volume.root, "queue", self._id),
+                                           os.path.join(self._dir, ".queue.tmp." + _files.unique_token()))
 
     def _do_await(self, timeout: Optional[float]) -> HandoffResult:
         w = self._waiter
         assert w is not None
         if self._cancelled:
             raise self._error("was cancelled")
-        if not w.event.wait(timeout):
-            self._volume._dispatcher.check_now(self._id)
-            if w.event.is_set() and w.result is not None:
+        dispatcher = self._volume._dispatcher
+        if not dispatcher.wait(w, timeout):
+            dispatcher.check_now(self._id)
+            if w.ok:
+                assert w.result is not None
                 return w.result
             self._cancel()
             tail = self.log_tail()
@@ -556,12 +639,13 @@ class Handoff(BaseHandoff):
 
     def _cancel(self) -> None:
         w = self._waiter
-        if w is None or self._cancelled or (w.event.is_set() and w.result is not None):
+        if w is None or self._cancelled or w.ok:
             return
         self._cancelled = True
         queued = os.path.join(self._volume.root, "queue", self._id)
         try:
             os.rename(queued, os.path.join(self._dir, ".unqueued"))
+            self._unqueued = True
             return  # the agent never saw it
         except OSError:
             pass  # claimed (or gone): ask the agent to stop
@@ -572,7 +656,7 @@ class Handoff(BaseHandoff):
         except OSError:
             return
         # agent gone or slow: cleanup goes ahead; the agent drops done markers of vanished requests
-        w.event.wait(self._volume.cancel_wait())
+        self._volume._dispatcher.wait(w, self._volume.cancel_wait())
 
     def close(self) -> None:
         """Cancels the request if it is still running and removes everything it left on the
@@ -583,7 +667,25 @@ class Handoff(BaseHandoff):
             self._cancel()
         self._closed = True
         self._volume._dispatcher.forget(self._id)
-        self._volume._janitor.dispose(self._dir)
-        _files.unlink_quietly(os.path.join(self._volume.root, "done", self._id))
+        if not self._quiet() or not self._delete_known():
+            self._volume._janitor.dispose(self._dir)  # off the hot path: renamed away, walked later
+        if self._started:
+            _files.unlink_quietly(os.path.join(self._volume.root, "done", self._id))
         self._volume._forget(self)
+
+    def _quiet(self) -> bool:
+        """True when nothing on the agent's side writes into the request directory any more: it was
+        never started, was unqueued before the agent saw it, or its done marker was read."""
+        w = self._waiter
+        return not self._started or self._result is not None or (w is not None and w.ok) or self._unqueued
+
+    def _delete_known(self) -> bool:
+        """Deletes the request directory by what it is known to hold (inputs, the manifest's
+        outputs, claimed, log), in place; False when something else is left (then walked)."""
+        files = ["claimed", "log"] if self._started else []
+        if self._cancelled:
+            files += ["cancel", ".unqueued"]
+        w = self._waiter
+        outputs = [o.name for o in w.result.outputs] if w is not None and w.result is not None else []
+        return _files.delete_known(self._dir, files, (("in", list(self._inputs)), ("out", outputs)))
 

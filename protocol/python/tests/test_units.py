@@ -272,3 +272,28 @@ def test_a_watch_that_misses_completions_falls_back_to_polling(base, monkeypatch
                 _answer(base, h.id, {})
                 h.await_result(5)  # found by the look every poll_max all the same
         assert not v._dispatcher.watching, "after 3 unannounced completions the volume polls"
+
+
+def test_a_finished_request_is_deleted_in_place_and_planted_links_are_never_followed(base, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "data").write_text("keep")
+    (outside / "out.txt").write_text("keep")
+    with Volume.open(base) as v:
+        _fake_agent(str(base))
+        with v.new_handoff("plain") as h:
+            h.write_input("data", b"x").start()
+            (base / "requests" / "plain" / "claimed").write_text("id=plain\n")
+            _answer(base, "plain", {"out.txt": b"y"})
+            h.await_result(5)
+        assert os.listdir(base / "requests") == [], "deleted by its known names at close, no trash left"
+        assert not (base / "done" / "plain").exists()
+        with v.new_handoff("evil") as h:
+            h.write_input("data", b"x").start()
+            _answer(base, "evil", {"out.txt": b"y"})
+            h.await_result(5)
+            for sub in ("in", "out"):  # what a hostile command could leave behind
+                shutil.rmtree(base / "requests" / "evil" / sub)
+                os.symlink(outside, base / "requests" / "evil" / sub)
+    assert sorted(p.read_text() for p in outside.iterdir()) == ["keep", "keep"]
+    assert os.listdir(base / "requests") == []

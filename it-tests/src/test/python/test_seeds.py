@@ -54,7 +54,9 @@ def test_word_count_through_the_sidecar_equals_sparks_own(spark_app, tmp_path) -
     src.write_text("".join(rnd.choice(fruits) + "\n" for _ in range(50_000)))
     spark = spark_app("py-word-count", word_count.CONF)
     out = tmp_path / "counts"
-    got = word_count.run(spark, "file://" + str(src), "file://" + str(out))
+    # 50,000 lines in 2 partitions, 4,000-line hand-offs: every partition streams through several,
+    # some running while the next is written; their partial counts must add up to Spark's
+    got = word_count.run(spark, "file://" + str(src), "file://" + str(out), chunk_lines=4000)
     expected = word_count.spark_count(spark, "file://" + str(src))
     assert sorted(got) == sorted(expected)
     assert "Unknown" not in dict(got)

@@ -29,7 +29,11 @@ public final class AtomicFiles {
 
   /** Writes {@code data} to a temporary sibling and renames it onto {@code target}. */
   public static void write(Path target, byte[] data) throws IOException {
-    Path temp = tempSibling(target);
+    write(target, tempSibling(target), data);
+  }
+
+  /** Writes {@code data} to {@code temp} (hidden, on the same file system) and renames it onto {@code target}. */
+  public static void write(Path target, Path temp, byte[] data) throws IOException {
     try {
       Files.write(temp, data);
       publish(temp, target);

@@ -26,7 +26,9 @@ public final class DirectoryWatcher implements AutoCloseable {
     WatchService ws = null;
     try {
       ws = FileSystems.getDefault().newWatchService();
-      dir.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+      // markers arrive by rename (IN_MOVED_TO, reported as ENTRY_CREATE); modifications of
+      // temporary files would only wake the waiter for nothing
+      dir.register(ws, StandardWatchEventKinds.ENTRY_CREATE);
     } catch (IOException | UnsupportedOperationException e) {
       closeQuietly(ws);
       ws = null; // no events on this file system: pure polling

@@ -2,9 +2,14 @@ package io.sparksidecar.protocol;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -84,8 +89,8 @@ final class Janitor implements AutoCloseable {
   /** Unlinks the known names, then walks whatever is left. Throws if the walk fails. */
   static void delete(Trash t) {
     try {
-      for (String name : t.known()) {
-        Files.deleteIfExists(t.dir().resolve(name)); // unlink or rmdir; never follows a link
+      if (!deleteKnown(t)) {
+        throw new IOException("not only the known names");
       }
       Files.delete(t.dir());
     } catch (IOException e) {
@@ -94,6 +99,75 @@ final class Janitor implements AutoCloseable {
       } catch (IOException walk) {
         throw new UncheckedIOException(walk);
       }
+    }
+  }
+
+  /**
+   * Deletes the known names ({@code name} or {@code sub/name}, deepest first) relative to open
+   * directory handles that never follow a link: a command that replaced {@code in/} or
+   * {@code out/} by a symbolic link cannot make the client delete anything outside the volume.
+   * False when the file system offers no such handles (the caller walks instead).
+   */
+  private static boolean deleteKnown(Trash t) throws IOException {
+    try (DirectoryStream<Path> top = Files.newDirectoryStream(t.dir())) {
+      if (!(top instanceof SecureDirectoryStream<Path> dir)) {
+        return false;
+      }
+      SecureDirectoryStream<Path> sub = null;
+      String subName = null;
+      try {
+        for (String name : t.known()) {
+          int slash = name.indexOf('/');
+          if (slash < 0) {
+            deleteEntry(dir, name);
+            continue;
+          }
+          String parent = name.substring(0, slash);
+          if (!parent.equals(subName)) {
+            if (sub != null) {
+              sub.close();
+              sub = null;
+            }
+            subName = parent;
+            try {
+              sub = dir.newDirectoryStream(Path.of(parent), LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException gone) {
+              continue;
+            }
+          }
+          if (sub != null) {
+            try {
+              sub.deleteFile(Path.of(name.substring(slash + 1)));
+            } catch (NoSuchFileException gone) {
+              // fine
+            }
+          }
+        }
+      } finally {
+        if (sub != null) {
+          sub.close();
+        }
+      }
+      return true;
+    }
+  }
+
+  private static void deleteEntry(SecureDirectoryStream<Path> dir, String name) throws IOException {
+    Path p = Path.of(name);
+    BasicFileAttributes attrs;
+    try {
+      attrs = dir.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+    } catch (NoSuchFileException gone) {
+      return;
+    }
+    try {
+      if (attrs.isDirectory()) {
+        dir.deleteDirectory(p);
+      } else {
+        dir.deleteFile(p);
+      }
+    } catch (NoSuchFileException gone) {
+      // fine
     }
   }
 

@@ -92,6 +92,14 @@ public record Marker(List<Map.Entry<String, String>> entries) {
     AtomicFiles.write(target, format().getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Writes this marker to {@code temp} (a hidden name on the same file system, e.g. in another
+   * directory of the volume), then renames it onto {@code target}.
+   */
+  public void writeAtomically(Path target, Path temp) throws IOException {
+    AtomicFiles.write(target, temp, format().getBytes(StandardCharsets.UTF_8));
+  }
+
   public static Builder builder() {
     return new Builder();
   }

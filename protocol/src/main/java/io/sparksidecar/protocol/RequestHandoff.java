@@ -62,7 +62,9 @@ final class RequestHandoff extends AbstractHandoff {
     }
     expected.forEach(name -> start.put("expect", name));
     future = dispatcher.register(id);
-    start.build().writeAtomically(protocol.queued(id));
+    // the temporary file lives in the request directory, so queue/ only ever sees complete markers
+    // arrive (PROTOCOL.md section 4): an agent watching it wakes once per request
+    start.build().writeAtomically(protocol.queued(id), AtomicFiles.tempSibling(dir.resolve("queue")));
   }
 
   @Override

@@ -49,6 +49,22 @@ class JanitorTest {
     }
   }
 
+  @Test
+  void aLinkPlantedForInOrOutIsDeletedItselfNeverFollowed() throws Exception {
+    Path outside = Files.createDirectories(base.resolve("outside"));
+    Files.writeString(outside.resolve("data"), "keep");
+    Path requests = Files.createDirectories(base.resolve("requests"));
+    Path dir = Files.createDirectories(requests.resolve("r1"));
+    Files.createSymbolicLink(dir.resolve("in"), outside); // what a hostile command could leave behind
+    Files.createSymbolicLink(dir.resolve("out"), outside);
+    Files.writeString(dir.resolve("claimed"), "id=r1\n");
+    try (Janitor janitor = new Janitor("t")) {
+      janitor.dispose(dir, List.of("in/data", "in", "out/data", "out", "claimed", "log"));
+    }
+    assertThat(requests).isEmptyDirectory();
+    assertThat(outside.resolve("data")).hasContent("keep");
+  }
+
   private static List<Path> listing(Path dir) throws Exception {
     try (var s = Files.list(dir)) {
       return s.toList();

@@ -29,6 +29,7 @@ final class RequestRunner {
   private final Map<String, Process> running = new ConcurrentHashMap<>();
   private final List<Worker> allWorkers = new ArrayList<>();
   private final BlockingQueue<Worker> idleWorkers = new LinkedBlockingQueue<>();
+  private final CancelWatch cancelWatch;
 
   RequestRunner(Protocol protocol, AgentOptions options, BooleanSupplier stopping) {
     this.protocol = protocol;
@@ -40,6 +41,9 @@ final class RequestRunner {
         allWorkers.add(w);
         idleWorkers.add(w);
       }
+      cancelWatch = new CancelWatch(List.copyOf(allWorkers));
+    } else {
+      cancelWatch = null;
     }
   }
 
@@ -202,6 +206,9 @@ final class RequestRunner {
 
   /** Kills every running command and worker (agent shutdown). */
   void killAll() {
+    if (cancelWatch != null) {
+      cancelWatch.close();
+    }
     running.values().forEach(p -> ProcessTree.kill(p, options.grace()));
     allWorkers.forEach(Worker::kill);
   }

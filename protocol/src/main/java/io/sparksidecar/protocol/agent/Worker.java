@@ -9,8 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -19,23 +18,32 @@ import java.util.function.BooleanSupplier;
  * agent writes {@code <id> <request dir>} on its stdin; the worker handles the request and prints
  * {@code #sidecar:done <exit code>}. Everything else it prints (stdout and stderr, merged) goes to
  * the current request's log. A worker that dies is started again for the next request.
+ *
+ * <p>The slot thread that {@link #serve}s reads the worker's output itself (no pump thread, no
+ * hand-over per line). Cancels are noticed by {@link CancelWatch}, which calls
+ * {@link #checkCancel} on its own thread: it terminates the worker's process tree, the slot
+ * thread then reads the end of the output and reports the request cancelled.
  */
 final class Worker {
   static final String DONE = "#sidecar:done ";
-  private static final String EOF = new String("eof"); // identity sentinel
 
   private final AgentOptions options;
   private final int index;
   private Process process;
   private OutputStream stdin;
-  private BlockingQueue<String> lines;
+  private BufferedReader stdout;
+  // guarded by this: the cancel check of the request being served, and what it did
+  private BooleanSupplier serving;
+  private boolean cancelSent;
+  private long cancelSentAt;
+  private List<ProcessHandle> cancelledTree = List.of();
 
   Worker(AgentOptions options, int index) {
     this.options = options;
     this.index = index;
   }
 
-  /** Serves one request; returns its exit code or {@link RequestRunner#CANCELLED}. Blocks the calling slot. */
+  /** Serves one request; returns its exit code or {@link RequestRunner#CANCELLED}. Blocks the calling slot thread. */
   int serve(String id, Path dir, Path log, BooleanSupplier cancelled) throws IOException {
     if (process == null || !process.isAlive()) {
       try {
@@ -45,24 +53,29 @@ final class Worker {
         return String.valueOf(e.getMessage()).contains("error=13") ? 126 : 127;
       }
     }
+    Process p = process;
+    BufferedReader from = stdout;
+    synchronized (this) {
+      serving = cancelled;
+      cancelSent = false;
+    }
+    boolean wasCancelled = false;
     try (Writer out = new LazyWriter(log)) {
       try {
         stdin.write((id + " " + dir + "\n").getBytes(StandardCharsets.UTF_8));
         stdin.flush();
       } catch (IOException e) {
-        return died(out);
+        return cancelledNow() ? RequestRunner.CANCELLED : died(out, p);
       }
       while (true) {
-        String line = lines.poll(50, TimeUnit.MILLISECONDS);
-        if (line == null) {
-          if (cancelled.getAsBoolean()) {
-            kill();
-            return RequestRunner.CANCELLED;
-          }
-          continue;
+        String line;
+        try {
+          line = from.readLine();
+        } catch (IOException e) {
+          line = null; // the worker is gone
         }
-        if (line == EOF) {
-          return died(out);
+        if (line == null) {
+          return cancelledNow() ? RequestRunner.CANCELLED : died(out, p);
         }
         if (line.startsWith(DONE)) {
           try {
@@ -75,17 +88,48 @@ final class Worker {
         out.write(line);
         out.write('\n');
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      kill();
-      return RequestRunner.CANCELLED;
+    } finally {
+      synchronized (this) {
+        serving = null;
+        wasCancelled = cancelSent;
+      }
+      if (wasCancelled) {
+        kill(); // a cancel that raced with the answer: the next request gets a fresh worker, never a dying one
+      }
     }
   }
 
-  private int died(Writer out) throws IOException {
+  private synchronized boolean cancelledNow() {
+    return cancelSent;
+  }
+
+  /**
+   * Called by {@link CancelWatch} every period: asks the request being served whether it was
+   * cancelled and if so terminates the worker's process tree (SIGTERM), and SIGKILLs what is left
+   * once the grace has passed. Never blocks for long; runs on the watch thread.
+   */
+  synchronized void checkCancel(long nowMillis) {
+    if (serving == null || process == null) {
+      return;
+    }
+    if (!cancelSent) {
+      if (serving.getAsBoolean()) {
+        cancelSent = true;
+        cancelSentAt = nowMillis;
+        cancelledTree = process.descendants().toList();
+        process.destroy();
+        cancelledTree.forEach(ProcessHandle::destroy);
+      }
+    } else if (nowMillis - cancelSentAt > options.grace().toMillis()) {
+      process.destroyForcibly();
+      cancelledTree.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private int died(Writer out, Process p) throws IOException {
     int exit;
     try {
-      exit = process.waitFor(options.grace().toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+      exit = p.waitFor(options.grace().toMillis(), TimeUnit.MILLISECONDS) ? p.exitValue() : -1;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       exit = -1;
@@ -102,22 +146,9 @@ final class Worker {
     pb.environment().put("SIDECAR_WORKER", String.valueOf(index));
     pb.environment().put("SIDECAR_VOLUME", options.volume().toString());
     Process p = pb.start();
-    BlockingQueue<String> q = new LinkedBlockingQueue<>();
-    Thread pump = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = r.readLine(); line != null; line = r.readLine()) {
-          q.add(line);
-        }
-      } catch (IOException ignored) {
-        // the worker is gone
-      }
-      q.add(EOF);
-    }, "sidecar-agent-worker-output-" + index);
-    pump.setDaemon(true);
-    pump.start();
-    this.process = p;
+    this.stdout = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     this.stdin = p.getOutputStream();
-    this.lines = q;
+    this.process = p;
   }
 
   /** Opens the request log only when the worker prints something: most requests print nothing. */
@@ -152,10 +183,13 @@ final class Worker {
     }
   }
 
-  /** Stops the worker process tree (TERM, then KILL after the grace period). */
+  /** Stops the worker process tree (TERM, then KILL after the grace period). Blocks up to the grace. */
   void kill() {
-    Process p = process;
-    process = null;
+    Process p;
+    synchronized (this) {
+      p = process;
+      process = null;
+    }
     if (p != null) {
       try {
         p.getOutputStream().close();

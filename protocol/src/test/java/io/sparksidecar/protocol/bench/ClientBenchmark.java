@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * ClientBenchmark latency VOLUME REQUESTS WARMUP SIZE        {"p50_ms":..,"p99_ms":..,"n":..}
- * ClientBenchmark throughput VOLUME THREADS SECONDS ROUNDS   {"rates":[..]} (hand-offs/s per round)
+ * ClientBenchmark throughput VOLUME THREADS SECONDS ROUNDS   {"rates":[..],"handoffs":..,"cpu_s":..}
+ *   (hand-offs/s per round; hand-offs and this JVM's CPU seconds over the measured rounds)
  * </pre>
  *
  * The request is the benchmark's: input {@code data} written, started, awaited, output {@code data}
@@ -72,6 +73,8 @@ public final class ClientBenchmark {
         echo(volume, small); // warm-up
       }
       List<String> rates = new ArrayList<>();
+      long total = 0;
+      long cpu0 = processCpuNanos();
       for (int round = 0; round < rounds; round++) {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong count = new AtomicLong();
@@ -91,11 +94,20 @@ public final class ClientBenchmark {
           f.get();
         }
         rates.add(String.format(Locale.ROOT, "%.1f", count.get() / ((System.nanoTime() - t0) / 1e9)));
+        total += count.get();
       }
-      return "{\"rates\": [" + String.join(", ", rates) + "]}";
+      double cpu = (processCpuNanos() - cpu0) / 1e9;
+      return String.format(Locale.ROOT, "{\"rates\": [%s], \"handoffs\": %d, \"cpu_s\": %.3f}",
+          String.join(", ", rates), total, cpu);
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** CPU time of this whole JVM (every thread), from the platform bean. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static void echo(Volume volume, byte[] data) {
