@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,6 +22,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Typed DataFrames through real sidecars: 4 executor JVMs, 4 dd-cli containers (the sh agent runs
  * {@code dd if=in/infile.csv of=out/outfile.csv} per request), {@link SidecarFrames} in CSV and in
- * JSON, the result saved as a table and read back equal; then an output schema the sidecar's output
- * does not match fails the job naming the row, the column and the value.
+ * JSON, the result saved as a table and read back equal; a partition of rows through
+ * {@code transformPartition} inside {@code mapPartitions} and {@code foreachPartition}; then an
+ * output schema the sidecar's output does not match fails the job naming the row, the column and
+ * the value.
  */
 @Timeout(600) // a bound, not a measurement: under a loaded machine the first codegen in 4 cold executors takes minutes
 class DataFrameIT {
@@ -54,6 +58,23 @@ class DataFrameIT {
       Dataset<Row> table = spark.table("fruit_out");
       assertThat(table.schema().json()).isEqualTo(nullable(SCHEMA).json());
       assertThat(sorted(table.toJSON().collectAsList())).isEqualTo(sorted(in.toJSON().collectAsList()));
+
+      // a partition of rows in task code (mapPartitions, foreachPartition), through each executor's sidecar
+      StructType schema = SCHEMA;
+      JavaRDD<Row> viaTasks = in.javaRDD().mapPartitions(rows -> SidecarFrames.transformPartition(rows, schema, Format.CSV, schema));
+      assertThat(sorted(spark.createDataFrame(viaTasks, SCHEMA).toJSON().collectAsList()))
+          .isEqualTo(sorted(in.toJSON().collectAsList()));
+      LongAccumulator back = sc.sc().longAccumulator("rows back from the sidecars");
+      LongAccumulator cherries = sc.sc().longAccumulator("cherries back");
+      in.javaRDD().foreachPartition(rows -> SidecarFrames.transformPartition(rows, schema, schema, FrameOptions.of(Format.JSON))
+          .forEachRemaining(r -> {
+            back.add(1);
+            if ("cherry".equals(r.getAs("fruit"))) {
+              cherries.add(1);
+            }
+          }));
+      assertThat(back.value()).isEqualTo(41L);
+      assertThat(cherries.value()).isEqualTo(8L);
 
       // JSON, nested: the same sidecar, under the names its command knows
       StructType nested = new StructType().add("fruit", DataTypes.StringType)

@@ -70,6 +70,16 @@ class SidecarFramesMismatchTest {
   }
 
   @Test
+  void aPartitionOfRowsReportsAMismatchAsTheDataFrameDoes() {
+    PartitionHandoff.Source source = sidecar.source();
+    FrameOptions o = FrameOptions.builder(Format.CSV).inputName("wrong-int.csv").build();
+    assertThatThrownBy(() -> input().javaRDD().mapPartitions(rows -> SidecarFrames.transformPartition(rows, SCHEMA, SCHEMA,
+        o, source)).collect())
+        .hasStackTraceContaining("sidecar output 'outfile.csv' of partition 0 does not match the output schema: "
+            + "row 2, column 'n' (int): value 'abc' is not an int");
+  }
+
+  @Test
   void aJsonValueOfTheWrongTypeNamesRowColumnAndValue() {
     assertThatThrownBy(() -> through("wrong-int.json", Format.JSON, SCHEMA).collectAsList())
         .hasStackTraceContaining("sidecar output 'outfile.json' of partition 0 does not match the output schema: "

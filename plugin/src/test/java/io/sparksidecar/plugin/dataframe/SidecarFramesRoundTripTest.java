@@ -203,6 +203,33 @@ class SidecarFramesRoundTripTest {
   }
 
   @Test
+  void aPartitionOfRowsGoesThroughTheSidecarInsideMapPartitions() {
+    Dataset<Row> in = spark.createDataFrame(atomicRows(), ATOMIC).repartition(3);
+    int before = sidecar.handoffs.get();
+    PartitionHandoff.Source source = sidecar.source();
+    org.apache.spark.api.java.JavaRDD<Row> rows = in.javaRDD().mapPartitions(
+        part -> SidecarFrames.transformPartition(part, ATOMIC, ATOMIC, FrameOptions.of(Format.CSV), source));
+    assertRoundTrip(in, spark.createDataFrame(rows, ATOMIC));
+    assertThat(sidecar.handoffs.get() - before).as("one hand-off per non-empty partition").isEqualTo(3);
+    // the rows carry the output schema
+    Row first = in.javaRDD().mapPartitions(part -> SidecarFrames.transformPartition(part, ATOMIC, ATOMIC,
+        FrameOptions.of(Format.JSON), source)).first();
+    assertThat(first.schema().fieldNames()).containsExactly(ATOMIC.fieldNames());
+  }
+
+  @Test
+  void anEmptyPartitionOfRowsMakesNoHandoffAndABadSchemaNoneEither() {
+    int before = sidecar.handoffs.get();
+    assertThat(SidecarFrames.transformPartition(java.util.Collections.emptyIterator(), ATOMIC, ATOMIC,
+        FrameOptions.of(Format.CSV), sidecar.source())).isExhausted();
+    StructType nested = new StructType().add("xs", DataTypes.createArrayType(DataTypes.IntegerType));
+    assertThatThrownBy(() -> SidecarFrames.transformPartition(atomicRows().iterator(), ATOMIC, nested,
+        FrameOptions.of(Format.CSV), sidecar.source())).isInstanceOf(SidecarException.class)
+        .hasMessageContaining("CSV cannot carry the output column 'xs'");
+    assertThat(sidecar.handoffs.get() - before).isZero();
+  }
+
+  @Test
   void emptyPartitionsMakeNoHandoff() {
     Dataset<Row> in = spark.createDataFrame(atomicRows(), ATOMIC).filter("id = 1").repartition(4);
     int before = sidecar.handoffs.get();
