@@ -50,14 +50,27 @@ final class PartitionHandoff implements FlatMapFunction<Iterator<InternalRow>, I
       if (task != null) {
         task.addTaskCompletionListener((TaskCompletionListener) ctx -> h.close());
       }
-      h.writeInput(options.inputName(), out -> FrameWriter.write(plan, rows, out));
+      boolean arrow = options.format() == Format.ARROW;
+      h.writeInput(options.inputName(), out -> {
+        if (arrow) {
+          ArrowFrames.write(plan, rows, out);
+        } else {
+          FrameWriter.write(plan, rows, out);
+        }
+      });
       h.expectOutput(options.outputName());
       h.run(options.timeout());
       InputStream in = h.openOutput(options.outputName());
+      int partition = task == null ? 0 : task.partitionId();
+      if (arrow) {
+        Iterator<InternalRow> result = new ArrowFrames.Reader(plan, in, partition, h::close);
+        handedOver = true;
+        return result;
+      }
       String quote = options.sparkOptions().getOrDefault("quote", "\"");
       RecordReader reader = new RecordReader(in, options.outputName(), options.format() == Format.CSV,
           quote.isEmpty() ? 0 : (byte) quote.charAt(0), options.header(), h::close);
-      FrameReader result = new FrameReader(plan, reader, task == null ? 0 : task.partitionId());
+      FrameReader result = new FrameReader(plan, reader, partition);
       handedOver = true;
       return result;
     } finally {

@@ -21,6 +21,8 @@ import org.apache.spark.sql.catalyst.json.JSONOptions;
 import org.apache.spark.sql.catalyst.json.JacksonGenerator;
 import org.apache.spark.sql.catalyst.json.JacksonParser;
 import org.apache.spark.sql.catalyst.util.BadRecordException;
+import org.apache.spark.sql.execution.arrow.ArrowWriter;
+import org.apache.spark.sql.util.ArrowUtils;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
@@ -32,7 +34,8 @@ import scala.Option;
 /**
  * Every use of Spark internals by the typed DataFrame path, and nothing else: Spark's own CSV
  * (univocity) and JSON (Jackson) writers and parsers on {@link InternalRow}s, a DataFrame's
- * {@code RDD<InternalRow>} and a DataFrame made from one, and the Row/InternalRow converters.
+ * {@code RDD<InternalRow>} and a DataFrame made from one, the Row/InternalRow converters, and
+ * Spark's Arrow writer and schema mapping ({@code ArrowWriter}, {@code ArrowUtils}).
  * {@link InternalRow} and {@link UTF8String} themselves are used elsewhere in this package as
  * Spark's DataSource V2 connectors use them.
  *
@@ -288,6 +291,54 @@ final class SparkInternals {
     } catch (ReflectiveOperationException e) {
       throw unreachable("JacksonParser(DataType, JSONOptions, boolean, Seq)", e);
     }
+  }
+
+  // ---- Arrow --------------------------------------------------------------------------------
+
+  /** Spark's Arrow schema of {@code schema} (timestamps in {@code timeZone}, no large var types). */
+  static org.apache.arrow.vector.types.pojo.Schema arrowSchema(StructType schema, String timeZone) {
+    return ArrowUtils.toArrowSchema(schema, timeZone, true, false);
+  }
+
+  /** The Spark schema of an Arrow schema; a type Spark does not read throws Spark's own error. */
+  static StructType sparkSchema(org.apache.arrow.vector.types.pojo.Schema schema) {
+    return ArrowUtils.fromArrowSchema(schema);
+  }
+
+  /** A child of Spark's own Arrow root allocator; close it when done. */
+  static org.apache.arrow.memory.BufferAllocator allocator(String name) {
+    return ArrowUtils.rootAllocator().newChildAllocator(name, 0, Long.MAX_VALUE);
+  }
+
+  /** Spark's Arrow writer ({@code ArrowWriter}) filling {@code root} row by row. */
+  interface BatchWriter {
+    void write(InternalRow row);
+
+    /** Sets the row count of the root's vectors: a batch is complete. */
+    void finish();
+
+    /** Empties the vectors for the next batch. */
+    void reset();
+  }
+
+  static BatchWriter arrowWriter(org.apache.arrow.vector.VectorSchemaRoot root) {
+    ArrowWriter w = ArrowWriter.create(root);
+    return new BatchWriter() {
+      @Override
+      public void write(InternalRow row) {
+        w.write(row);
+      }
+
+      @Override
+      public void finish() {
+        w.finish();
+      }
+
+      @Override
+      public void reset() {
+        w.reset();
+      }
+    };
   }
 
   // ---- helpers ------------------------------------------------------------------------------
