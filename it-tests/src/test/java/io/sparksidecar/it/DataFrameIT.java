@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Typed DataFrames through real sidecars: 4 executor JVMs, 4 dd-cli containers (the sh agent runs
- * {@code dd if=in/infile.csv of=out/outfile.csv} per request), {@link SidecarFrames} in CSV and in
- * JSON, the result saved as a table and read back equal; a partition of rows through
+ * {@code dd if=in/infile.csv of=out/outfile.csv} per request), {@link SidecarFrames} in CSV, JSON
+ * and Arrow IPC, the result saved as a table and read back equal; a partition of rows through
  * {@code transformPartition} inside {@code mapPartitions} and {@code foreachPartition}; then an
  * output schema the sidecar's output does not match fails the job naming the row, the column and
  * the value.
@@ -64,16 +64,16 @@ class DataFrameIT {
       JavaRDD<Row> viaTasks = in.javaRDD().mapPartitions(rows -> SidecarFrames.transformPartition(rows, schema, Format.CSV, schema));
       assertThat(sorted(spark.createDataFrame(viaTasks, SCHEMA).toJSON().collectAsList()))
           .isEqualTo(sorted(in.toJSON().collectAsList()));
-      LongAccumulator back = sc.sc().longAccumulator("rows back from the sidecars");
+      LongAccumulator rowsBack = sc.sc().longAccumulator("rows back from the sidecars");
       LongAccumulator cherries = sc.sc().longAccumulator("cherries back");
       in.javaRDD().foreachPartition(rows -> SidecarFrames.transformPartition(rows, schema, schema, FrameOptions.of(Format.JSON))
           .forEachRemaining(r -> {
-            back.add(1);
+            rowsBack.add(1);
             if ("cherry".equals(r.getAs("fruit"))) {
               cherries.add(1);
             }
           }));
-      assertThat(back.value()).isEqualTo(41L);
+      assertThat(rowsBack.value()).isEqualTo(41L);
       assertThat(cherries.value()).isEqualTo(8L);
 
       // JSON, nested: the same sidecar, under the names its command knows
@@ -87,6 +87,13 @@ class DataFrameIT {
       Dataset<Row> back = SidecarFrames.transform(json, nested, asCsvNames);
       assertThat(back.schema().json()).isEqualTo(nullable(nested).json());
       assertThat(sorted(back.toJSON().collectAsList())).isEqualTo(sorted(json.toJSON().collectAsList()));
+
+      // Arrow IPC, flat and nested: the same sidecar copies the stream
+      FrameOptions arrowAsCsvNames = FrameOptions.builder(Format.ARROW).inputName("infile.csv").outputName("outfile.csv").build();
+      assertThat(sorted(SidecarFrames.transform(in, SCHEMA, arrowAsCsvNames).toJSON().collectAsList()))
+          .isEqualTo(sorted(in.toJSON().collectAsList()));
+      assertThat(sorted(SidecarFrames.transform(json, nested, arrowAsCsvNames).toJSON().collectAsList()))
+          .isEqualTo(sorted(json.toJSON().collectAsList()));
 
       // an output schema that does not match what the sidecar wrote: the job fails naming row, column and value
       StructType wrong = new StructType().add("fruit", DataTypes.IntegerType).add("n", DataTypes.IntegerType)

@@ -102,7 +102,9 @@ final class ArrowFrames {
           batch = new ColumnarBatch(columns, root.getRowCount()).rowIterator();
         }
         return !closed;
-      } catch (IOException e) {
+      } catch (SidecarException e) {
+        throw e;
+      } catch (IOException | RuntimeException e) { // Arrow's reader also throws unchecked on bytes that are no stream
         throw new SidecarException("cannot read sidecar output '" + plan.options().outputName() + "' as an Arrow IPC stream after row "
             + row + ": " + e.getMessage(), e);
       }
