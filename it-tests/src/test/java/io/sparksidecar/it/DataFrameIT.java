@@ -66,7 +66,8 @@ class DataFrameIT {
           .isEqualTo(sorted(in.toJSON().collectAsList()));
       LongAccumulator rowsBack = sc.sc().longAccumulator("rows back from the sidecars");
       LongAccumulator cherries = sc.sc().longAccumulator("cherries back");
-      in.javaRDD().foreachPartition(rows -> SidecarFrames.transformPartition(rows, schema, schema, FrameOptions.of(Format.JSON))
+      FrameOptions jsonAsCsvNames = FrameOptions.builder(Format.JSON).inputName("infile.csv").outputName("outfile.csv").build();
+      in.javaRDD().foreachPartition(rows -> SidecarFrames.transformPartition(rows, schema, schema, jsonAsCsvNames)
           .forEachRemaining(r -> {
             rowsBack.add(1);
             if ("cherry".equals(r.getAs("fruit"))) {
@@ -83,8 +84,7 @@ class DataFrameIT {
           .add("tags", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
       Dataset<Row> json = in.selectExpr("fruit", "array(named_struct('n', n, 'seen', seen), null) AS batches",
           "map('grade', cast(grade AS STRING), 'code', base64(code)) AS tags");
-      FrameOptions asCsvNames = FrameOptions.builder(Format.JSON).inputName("infile.csv").outputName("outfile.csv").build();
-      Dataset<Row> back = SidecarFrames.transform(json, nested, asCsvNames);
+      Dataset<Row> back = SidecarFrames.transform(json, nested, jsonAsCsvNames);
       assertThat(back.schema().json()).isEqualTo(nullable(nested).json());
       assertThat(sorted(back.toJSON().collectAsList())).isEqualTo(sorted(json.toJSON().collectAsList()));
 
