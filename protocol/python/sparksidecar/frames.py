@@ -90,8 +90,9 @@ def transform(df: "DataFrame", output_schema: Union["StructType", str], format: 
     return DataFrame(jout, spark)
 
 
-def transform_batches(batches: Iterable["pyarrow.RecordBatch"], *, input_name: str = "infile.arrow",
-                      output_name: str = "outfile.arrow", timeout: float = 600.0) -> Iterator["pyarrow.RecordBatch"]:
+def transform_batches(batches: Iterable["pyarrow.RecordBatch"], *, schema: Optional["StructType"] = None,
+                      input_name: str = "infile.arrow", output_name: str = "outfile.arrow",
+                      timeout: float = 600.0) -> Iterator["pyarrow.RecordBatch"]:
     """One partition's Arrow record batches through this executor's sidecar; for ``mapInArrow``.
 
     Called in a task (a Python worker of an executor with the plugin), by Spark with the batches of
@@ -100,8 +101,12 @@ def transform_batches(batches: Iterable["pyarrow.RecordBatch"], *, input_name: s
     record batches of the output ``output_name`` as they are read. An empty partition makes no
     hand-off. Raises the client's :class:`~sparksidecar.errors.HandoffError` when the sidecar fails
     (exit code and log tail), pyarrow's ``ArrowInvalid`` naming the output when it is no Arrow
-    stream; Spark itself fails the task when the batches do not match ``mapInArrow``'s schema. The
-    hand-off is closed when the output is read or the generator is closed.
+    stream. With ``schema`` (the :class:`~pyspark.sql.types.StructType` given to ``mapInArrow``)
+    the output is checked against it: a column of another name or Arrow type, or a null in a
+    column that is not nullable, raises :class:`ValueError` naming the partition, the row, the
+    column and what the stream holds (without it, Spark's own reader fails the task on a type
+    mismatch, not naming the column). The hand-off is closed when the output is read or the
+    generator is closed.
     """
     if not timeout or timeout <= 0:
         raise ValueError("timeout must be a positive number of seconds, got %r" % (timeout,))
@@ -126,8 +131,64 @@ def transform_batches(batches: Iterable["pyarrow.RecordBatch"], *, input_name: s
                 reader = pa.ipc.open_stream(out)
             except pa.ArrowInvalid as e:
                 raise pa.ArrowInvalid("sidecar output '%s' is no Arrow IPC stream: %s" % (output_name, e)) from e
+            expected = None if schema is None else _arrow_schema(schema)
+            row = 0
             for b in reader:
+                if expected is not None:
+                    _check_batch(b, schema, expected, output_name, row)
+                row += b.num_rows
                 yield b
+
+
+def _arrow_schema(schema: Any) -> Any:
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    if getattr(schema, "fields", None) is None:
+        raise ValueError("schema must be a pyspark StructType, got %r" % (schema,))
+    return to_arrow_schema(schema)
+
+
+def _check_batch(batch: Any, schema: Any, expected: Any, output_name: str, first_row: int) -> None:
+    """Raises ValueError at the first column of ``batch`` that does not match ``expected``."""
+    from pyspark import TaskContext
+
+    ctx = TaskContext.get()
+    where = "sidecar output '%s' of partition %s does not match the output schema: " % (
+        output_name, ctx.partitionId() if ctx is not None else 0)
+    got = batch.schema
+    if len(got) != len(expected):
+        raise ValueError(where + "row %d, column (none: the Arrow stream has %d columns, the schema %d): %s"
+                         % (first_row + 1, len(got), len(expected), got.names))
+    for i, (g, e) in enumerate(zip(got, expected)):
+        f = schema.fields[i]
+        what = "column '%s' (%s): " % (f.name, f.dataType.simpleString())
+        if g.name != e.name or not _same_type(g.type, e.type):
+            raise ValueError(where + "row %d, %sthe Arrow stream has column %d '%s' of Arrow type %s"
+                             % (first_row + 1, what, i + 1, g.name, g.type))
+        column = batch.column(i)
+        if not f.nullable and column.null_count:
+            at = next(r for r in range(len(column)) if not column[r].is_valid)
+            raise ValueError(where + "row %d, %svalue null in a column that is not nullable" % (first_row + at + 1, what))
+
+
+def _same_type(a: Any, b: Any) -> bool:
+    """Arrow types as Spark reads them: timestamps by unit and zone-or-not, large and small strings alike."""
+    import pyarrow.types as t
+
+    if t.is_timestamp(a) and t.is_timestamp(b):
+        return bool(a.unit == b.unit and (a.tz is None) == (b.tz is None))
+    for kind in ((t.is_string, t.is_large_string), (t.is_binary, t.is_large_binary)):
+        if any(k(a) for k in kind) and any(k(b) for k in kind):
+            return True
+    if (t.is_list(a) or t.is_large_list(a)) and (t.is_list(b) or t.is_large_list(b)):
+        return _same_type(a.value_type, b.value_type)
+    if t.is_map(a) and t.is_map(b):
+        return _same_type(a.key_type, b.key_type) and _same_type(a.item_type, b.item_type)
+    if t.is_struct(a) and t.is_struct(b):
+        return a.num_fields == b.num_fields and all(
+            a.field(i).name == b.field(i).name and _same_type(a.field(i).type, b.field(i).type)
+            for i in range(a.num_fields))
+    return bool(a.equals(b))
 
 
 def _schema_json(schema: Any) -> str:

@@ -50,12 +50,13 @@ def test_typed_dataframes_go_through_the_sidecars_and_back_from_python(spark_app
     assert sorted(transform(nested, nested.schema, "arrow", **dd).toJSON().collect()) == sorted(nested.toJSON().collect())
 
     # a partition of rows in Python task code: mapInArrow's batches through each executor's sidecar
-    via_tasks = df.mapInArrow(lambda batches: transform_batches(batches, **dd), schema)
+    via_tasks = df.mapInArrow(lambda batches: transform_batches(batches, schema=schema, **dd), schema)
     assert sorted(via_tasks.toJSON().collect()) == sorted(df.toJSON().collect())
-    # the sidecar's output must match mapInArrow's schema: Spark's own check fails the task
+    # an output that does not match the schema fails the task naming the row, the column and its Arrow type
+    as_int = StructType([StructField("fruit", IntegerType())])
     with pytest.raises(Exception) as wrong:
-        df.select("fruit").mapInArrow(lambda batches: transform_batches(batches, **dd), "fruit INT").collect()
-    assert "fruit" in str(wrong.value)
+        df.select("fruit").mapInArrow(lambda batches: transform_batches(batches, schema=as_int, **dd), as_int).collect()
+    assert "row 1, column 'fruit' (int): the Arrow stream has column 1 'fruit' of Arrow type string" in str(wrong.value)
 
     # an output schema the sidecar's output does not match: the action fails naming row, column and value
     with pytest.raises(Exception) as failed:
