@@ -92,7 +92,7 @@ public final class FramesBenchmark {
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "hand-written lines (RDD mapPartitions, split/parse)", median(hand));
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames CSV (Spark's univocity writer/parser)", median(csv));
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames JSON (Spark's Jackson writer/parser)", median(json));
-    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames Arrow IPC (Spark's ArrowWriter/vectors)", median(arrow));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames Arrow IPC (Spark's ArrowWriter)", median(arrow));
     System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed CSV / hand-written (target >= 0.80)", median(csv) / median(hand));
     System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed JSON / hand-written", median(json) / median(hand));
     System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed Arrow / hand-written", median(arrow) / median(hand));
