@@ -6,6 +6,8 @@ import java.util.NoSuchElementException;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.types.BinaryType;
+import org.apache.spark.sql.types.Decimal;
+import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -15,7 +17,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  * The sidecar's output as rows of the output schema, parsed by Spark's own CSV or JSON parser one
  * record at a time as {@link RecordReader} splits it: nothing is collected. The row returned by
  * {@link #next()} may be reused by the following call (as Spark's scans reuse theirs). In CSV a
- * quoted empty field is the empty string and binary columns are decoded from base64. A record that
+ * quoted empty field is the empty string, binary columns are decoded from base64 and decimals are
+ * made from their text as Spark's CSV parser makes them (see {@link FrameCodec#parsed}). A record that
  * does not match the schema, or a null in a column declared not nullable, fails with
  * {@link Mismatch} (partition, row, column, value). A blank JSON line holds no row. Not thread-safe;
  * on the task's thread.
@@ -32,6 +35,7 @@ final class FrameReader implements Iterator<InternalRow> {
   private final boolean csv;
   private final int[] strings;
   private final int[] binaries;
+  private final int[] decimals;
   private final int[] notNull;
   private final Base64.Decoder base64 = Base64.getMimeDecoder();
   private InternalRow next;
@@ -45,9 +49,10 @@ final class FrameReader implements Iterator<InternalRow> {
     this.csv = o.format() == Format.CSV;
     this.codec = csv ? SparkInternals.csv(FrameCodec.readOptions(o), plan.timeZone())
         : SparkInternals.json(FrameCodec.readOptions(o), plan.timeZone());
-    this.parser = codec.parser(FrameCodec.wire(o.format(), schema));
+    this.parser = codec.parser(FrameCodec.parsed(o.format(), schema));
     this.strings = csv ? ordinals(schema, StringType.class) : new int[0];
     this.binaries = csv ? ordinals(schema, BinaryType.class) : new int[0];
+    this.decimals = csv ? ordinals(schema, DecimalType.class) : new int[0];
     int k = 0;
     int[] nn = new int[schema.size()];
     for (int i = 0; i < schema.size(); i++) {
@@ -114,6 +119,17 @@ final class FrameReader implements Iterator<InternalRow> {
         } catch (IllegalArgumentException e) {
           StructField f = schema.fields()[i];
           throw Mismatch.of(plan, partition, in.row(), Mismatch.notA(f, text) + " (base64)");
+        }
+      }
+    }
+    for (int i : decimals) {
+      if (!row.isNullAt(i)) {
+        String text = row.getUTF8String(i).toString();
+        DecimalType t = (DecimalType) schema.fields()[i].dataType();
+        try {
+          row.update(i, Decimal.apply(new java.math.BigDecimal(text.replace(",", "")), t.precision(), t.scale()));
+        } catch (RuntimeException e) { // not a number, or more digits than the precision
+          throw Mismatch.of(plan, partition, in.row(), Mismatch.notA(schema.fields()[i], text.equals(FrameCodec.EMPTY) ? "\"\"" : text));
         }
       }
     }

@@ -42,6 +42,7 @@ class SidecarFramesMismatchTest {
         "    in/wrong-int.json) sed '3s/\"n\":[0-9]*/\"n\":\"x7\"/' \"$f\" > out/outfile.json ;;",
         "    in/nested.json) sed '2s/\"n\":[0-9]*/\"n\":{\"deep\":[1,2]}/' \"$f\" > out/outfile.json ;;",
         "    in/broken.json) sed '1s/^.*$/not json at all/' \"$f\" > out/outfile.json ;;",
+        "    in/copy.csv) cat \"$f\" > out/outfile.csv ;;",
         "    in/infile.arrow) cat \"$f\" > out/outfile.arrow ;;",
         "    in/garbage.arrow) echo 'no arrow here' > out/outfile.arrow ;;",
         "  esac",
@@ -79,6 +80,18 @@ class SidecarFramesMismatchTest {
         o, source)).collect())
         .hasStackTraceContaining("sidecar output 'outfile.csv' of partition 0 does not match the output schema: "
             + "row 2, column 'n' (int): value 'abc' is not an int");
+  }
+
+  @Test
+  void aCsvDecimalBeyondItsPrecisionNamesRowColumnAndValue() {
+    StructType small = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType)
+        .add("n", DataTypes.createDecimalType(2, 1));
+    assertThatThrownBy(() -> through("copy.csv", Format.CSV, small).collectAsList())
+        .hasStackTraceContaining("row 1, column 'n' (decimal(2,1)): value '10' is not a decimal(2,1)");
+    StructType fits = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType)
+        .add("n", DataTypes.createDecimalType(4, 1));
+    assertThat(through("copy.csv", Format.CSV, fits).collectAsList()).extracting(r -> r.getDecimal(2))
+        .containsExactly(new java.math.BigDecimal("10.0"), new java.math.BigDecimal("20.0"), new java.math.BigDecimal("30.0"));
   }
 
   @Test
