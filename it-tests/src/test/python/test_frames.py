@@ -1,5 +1,7 @@
-"""sparksidecar.frames.transform from PySpark: typed DataFrames through real dd-cli sidecars on a
-local-cluster of the pip-installed Spark (the JVM's SidecarFrames, called through py4j)."""
+"""sparksidecar.frames from PySpark: typed DataFrames through real dd-cli sidecars on a local-cluster
+of the pip-installed Spark: ``transform`` (the JVM's SidecarFrames, called through py4j) in CSV,
+JSON and Arrow, and ``transform_batches`` (a partition of rows in Python task code, inside
+``mapInArrow``)."""
 from __future__ import annotations
 
 import datetime
@@ -7,7 +9,7 @@ import decimal
 
 import pytest
 
-from sparksidecar.frames import transform
+from sparksidecar.frames import transform, transform_batches
 
 CONF = {"spark.sidecar.image": "spark-sidecar/dd-cli:1", "spark.sidecar.runtime": "docker",
         "spark.sidecar.protocol": "v1"}
@@ -41,6 +43,20 @@ def test_typed_dataframes_go_through_the_sidecars_and_back_from_python(spark_app
     back = transform(nested, "fruit STRING, batches ARRAY<STRUCT<n: INT, seen: TIMESTAMP>>, tags MAP<STRING, STRING>",
                      "json", input_name="infile.csv", output_name="outfile.csv")
     assert sorted(back.toJSON().collect()) == sorted(nested.toJSON().collect())
+
+    # Arrow IPC, through the JVM (flat and nested), under the names the dd-cli command knows
+    dd = {"input_name": "infile.csv", "output_name": "outfile.csv"}
+    assert sorted(transform(df, schema, "arrow", **dd).toJSON().collect()) == sorted(df.toJSON().collect())
+    assert sorted(transform(nested, nested.schema, "arrow", **dd).toJSON().collect()) == sorted(nested.toJSON().collect())
+
+    # a partition of rows in Python task code: mapInArrow's batches through each executor's sidecar
+    via_tasks = df.mapInArrow(lambda batches: transform_batches(batches, schema=schema, **dd), schema)
+    assert sorted(via_tasks.toJSON().collect()) == sorted(df.toJSON().collect())
+    # an output that does not match the schema fails the task naming the row, the column and its Arrow type
+    as_int = StructType([StructField("fruit", IntegerType())])
+    with pytest.raises(Exception) as wrong:
+        df.select("fruit").mapInArrow(lambda batches: transform_batches(batches, schema=as_int, **dd), as_int).collect()
+    assert "row 1, column 'fruit' (int): the Arrow stream has column 1 'fruit' of Arrow type string" in str(wrong.value)
 
     # an output schema the sidecar's output does not match: the action fails naming row, column and value
     with pytest.raises(Exception) as failed:

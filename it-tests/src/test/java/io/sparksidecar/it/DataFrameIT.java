@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,15 +22,18 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Typed DataFrames through real sidecars: 4 executor JVMs, 4 dd-cli containers (the sh agent runs
- * {@code dd if=in/infile.csv of=out/outfile.csv} per request), {@link SidecarFrames} in CSV and in
- * JSON, the result saved as a table and read back equal; then an output schema the sidecar's output
- * does not match fails the job naming the row, the column and the value.
+ * {@code dd if=in/infile.csv of=out/outfile.csv} per request), {@link SidecarFrames} in CSV, JSON
+ * and Arrow IPC, the result saved as a table and read back equal; a partition of rows through
+ * {@code transformPartition} inside {@code mapPartitions} and {@code foreachPartition}; then an
+ * output schema the sidecar's output does not match fails the job naming the row, the column and
+ * the value.
  */
 @Timeout(600) // a bound, not a measurement: under a loaded machine the first codegen in 4 cold executors takes minutes
 class DataFrameIT {
@@ -55,6 +59,24 @@ class DataFrameIT {
       assertThat(table.schema().json()).isEqualTo(nullable(SCHEMA).json());
       assertThat(sorted(table.toJSON().collectAsList())).isEqualTo(sorted(in.toJSON().collectAsList()));
 
+      // a partition of rows in task code (mapPartitions, foreachPartition), through each executor's sidecar
+      StructType schema = SCHEMA;
+      JavaRDD<Row> viaTasks = in.javaRDD().mapPartitions(rows -> SidecarFrames.transformPartition(rows, schema, Format.CSV, schema));
+      assertThat(sorted(spark.createDataFrame(viaTasks, SCHEMA).toJSON().collectAsList()))
+          .isEqualTo(sorted(in.toJSON().collectAsList()));
+      LongAccumulator rowsBack = sc.sc().longAccumulator("rows back from the sidecars");
+      LongAccumulator cherries = sc.sc().longAccumulator("cherries back");
+      FrameOptions jsonAsCsvNames = FrameOptions.builder(Format.JSON).inputName("infile.csv").outputName("outfile.csv").build();
+      in.javaRDD().foreachPartition(rows -> SidecarFrames.transformPartition(rows, schema, schema, jsonAsCsvNames)
+          .forEachRemaining(r -> {
+            rowsBack.add(1);
+            if ("cherry".equals(r.getAs("fruit"))) {
+              cherries.add(1);
+            }
+          }));
+      assertThat(rowsBack.value()).isEqualTo(41L);
+      assertThat(cherries.value()).isEqualTo(8L);
+
       // JSON, nested: the same sidecar, under the names its command knows
       StructType nested = new StructType().add("fruit", DataTypes.StringType)
           .add("batches", DataTypes.createArrayType(new StructType().add("n", DataTypes.IntegerType)
@@ -62,10 +84,16 @@ class DataFrameIT {
           .add("tags", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
       Dataset<Row> json = in.selectExpr("fruit", "array(named_struct('n', n, 'seen', seen), null) AS batches",
           "map('grade', cast(grade AS STRING), 'code', base64(code)) AS tags");
-      FrameOptions asCsvNames = FrameOptions.builder(Format.JSON).inputName("infile.csv").outputName("outfile.csv").build();
-      Dataset<Row> back = SidecarFrames.transform(json, nested, asCsvNames);
+      Dataset<Row> back = SidecarFrames.transform(json, nested, jsonAsCsvNames);
       assertThat(back.schema().json()).isEqualTo(nullable(nested).json());
       assertThat(sorted(back.toJSON().collectAsList())).isEqualTo(sorted(json.toJSON().collectAsList()));
+
+      // Arrow IPC, flat and nested: the same sidecar copies the stream
+      FrameOptions arrowAsCsvNames = FrameOptions.builder(Format.ARROW).inputName("infile.csv").outputName("outfile.csv").build();
+      assertThat(sorted(SidecarFrames.transform(in, SCHEMA, arrowAsCsvNames).toJSON().collectAsList()))
+          .isEqualTo(sorted(in.toJSON().collectAsList()));
+      assertThat(sorted(SidecarFrames.transform(json, nested, arrowAsCsvNames).toJSON().collectAsList()))
+          .isEqualTo(sorted(json.toJSON().collectAsList()));
 
       // an output schema that does not match what the sidecar wrote: the job fails naming row, column and value
       StructType wrong = new StructType().add("fruit", DataTypes.IntegerType).add("n", DataTypes.IntegerType)

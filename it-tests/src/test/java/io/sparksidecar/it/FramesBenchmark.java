@@ -37,7 +37,7 @@ import org.apache.spark.sql.types.StructType;
  *   <li>hand-written: {@code javaRDD().mapPartitions}, each Row formatted by hand
  *       ({@code fruit,n,price,weight,picked}), streamed into the input, the output read line by
  *       line and split and parsed by hand into Rows, then {@code createDataFrame(rdd, schema)};</li>
- *   <li>typed: {@code SidecarFrames.transform(df, CSV, schema)} (and JSON for reference).</li>
+ *   <li>typed: {@code SidecarFrames.transform(df, CSV, schema)} (and JSON and Arrow IPC for reference).</li>
  * </ul>
  * Each round writes the result to Spark's {@code noop} sink (every column computed, nothing
  * stored). Prints the median rows/s of each and typed / hand-written (target >= 0.80).
@@ -51,6 +51,8 @@ public final class FramesBenchmark {
   /** dd-cli copies infile.csv to outfile.csv, whatever is inside. */
   static final FrameOptions JSON_AS_DD_NAMES = FrameOptions.builder(Format.JSON).inputName("infile.csv")
       .outputName("outfile.csv").build();
+  static final FrameOptions ARROW_AS_DD_NAMES = FrameOptions.builder(Format.ARROW).inputName("infile.csv")
+      .outputName("outfile.csv").build();
 
   private FramesBenchmark() {}
 
@@ -60,6 +62,7 @@ public final class FramesBenchmark {
     double[] hand = new double[rounds];
     double[] csv = new double[rounds];
     double[] json = new double[rounds];
+    double[] arrow = new double[rounds];
     try (JavaSparkContext sc = LocalCluster.start("frames-benchmark", Map.of("spark.sidecar.image", TestImages.DD_CLI,
         "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker"))) {
       SparkSession spark = SparkSession.builder().getOrCreate();
@@ -72,33 +75,40 @@ public final class FramesBenchmark {
         double h = rate(rows, () -> spark.createDataFrame(handWritten(df.javaRDD()), SCHEMA).write().format("noop").mode("overwrite").save());
         double c = rate(rows, () -> SidecarFrames.transform(df, Format.CSV, SCHEMA).write().format("noop").mode("overwrite").save());
         double j = rate(rows, () -> SidecarFrames.transform(df, SCHEMA, JSON_AS_DD_NAMES).write().format("noop").mode("overwrite").save());
+        double a = rate(rows, () -> SidecarFrames.transform(df, SCHEMA, ARROW_AS_DD_NAMES).write().format("noop").mode("overwrite").save());
         if (r >= 0) {
           hand[r] = h;
           csv[r] = c;
           json[r] = j;
+          arrow[r] = a;
         }
-        System.out.printf(Locale.ROOT, "round %d: hand-written %.0f rows/s, typed CSV %.0f rows/s, typed JSON %.0f rows/s%n", r, h, c, j);
+        System.out.printf(Locale.ROOT, "round %d: hand-written %.0f rows/s, typed CSV %.0f rows/s, typed JSON %.0f rows/s, "
+            + "typed Arrow %.0f rows/s%n", r, h, c, j, a);
       }
       check(spark, df);
     }
     System.out.println();
     System.out.printf(Locale.ROOT, "| %-52s | %14s |%n", "path (" + rows + " rows, 2 executors, dd-cli sidecars)", "median rows/s");
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "hand-written lines (RDD mapPartitions, split/parse)", median(hand));
-    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames CSV (to_csv / from_csv)", median(csv));
-    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames JSON (to_json / from_json)", median(json));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames CSV (Spark's univocity writer/parser)", median(csv));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames JSON (Spark's Jackson writer/parser)", median(json));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames Arrow IPC (Spark's ArrowWriter)", median(arrow));
     System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed CSV / hand-written (target >= 0.80)", median(csv) / median(hand));
     System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed JSON / hand-written", median(json) / median(hand));
-    System.out.println("rounds: hand " + Arrays.toString(hand) + "\n        csv  " + Arrays.toString(csv) + "\n        json "
-        + Arrays.toString(json));
+    System.out.printf(Locale.ROOT, "| %-52s | %13.2f  |%n", "typed Arrow / hand-written", median(arrow) / median(hand));
+    System.out.println("rounds: hand  " + Arrays.toString(hand) + "\n        csv   " + Arrays.toString(csv) + "\n        json  "
+        + Arrays.toString(json) + "\n        arrow " + Arrays.toString(arrow));
   }
 
-  /** Both paths give the same rows (so neither is measured doing less). */
+  /** Every path gives the same rows (so none is measured doing less). */
   private static void check(SparkSession spark, Dataset<Row> df) {
     Dataset<Row> a = spark.createDataFrame(handWritten(df.javaRDD()), SCHEMA);
-    Dataset<Row> b = SidecarFrames.transform(df, Format.CSV, SCHEMA);
-    long differ = a.exceptAll(b).count() + b.exceptAll(a).count();
-    if (differ != 0) {
-      throw new IllegalStateException("hand-written and typed paths differ in " + differ + " rows");
+    for (FrameOptions o : List.of(FrameOptions.of(Format.CSV), JSON_AS_DD_NAMES, ARROW_AS_DD_NAMES)) {
+      Dataset<Row> b = SidecarFrames.transform(df, SCHEMA, o);
+      long differ = a.exceptAll(b).count() + b.exceptAll(a).count();
+      if (differ != 0) {
+        throw new IllegalStateException("hand-written and typed " + o.format() + " paths differ in " + differ + " rows");
+      }
     }
   }
 

@@ -1,8 +1,9 @@
 package io.sparksidecar.plugin.dataframe;
 
 /**
- * How a partition travels to the sidecar and back: one record per row, written and read by Spark's
- * own CSV or JSON machinery ({@code to_csv}/{@code from_csv}, {@code to_json}/{@code from_json}).
+ * How a partition travels to the sidecar and back, written and read by Spark's own machinery: one
+ * record per row in CSV or JSON Lines (the writers and parsers behind {@code to_csv}/{@code from_csv}
+ * and {@code to_json}/{@code from_json}), or Arrow IPC record batches.
  */
 public enum Format {
   /**
@@ -15,7 +16,14 @@ public enum Format {
    * JSON Lines, UTF-8: one object per row, nulls written as {@code null}, binary as base64, every
    * Spark SQL type JSON carries (arrays, maps with string keys, structs nested at any depth).
    */
-  JSON("json");
+  JSON("json"),
+  /**
+   * The Arrow IPC stream format (schema, record batches, end of stream), written by Spark's own
+   * Arrow writer (the one behind {@code toPandas} and {@code mapInArrow}) and read through Spark's
+   * {@code ArrowColumnVector}: every type Spark maps to Arrow (arrays, maps with any key type,
+   * structs, intervals); timestamps are microseconds in the session time zone. No options.
+   */
+  ARROW("arrow");
 
   private final String extension;
 
@@ -23,17 +31,17 @@ public enum Format {
     this.extension = extension;
   }
 
-  /** The default input name: {@code infile.csv} or {@code infile.json}. */
+  /** The default input name: {@code infile.csv}, {@code infile.json} or {@code infile.arrow}. */
   public String defaultInputName() {
     return "infile." + extension;
   }
 
-  /** The default output name: {@code outfile.csv} or {@code outfile.json}. */
+  /** The default output name: {@code outfile.csv}, {@code outfile.json} or {@code outfile.arrow}. */
   public String defaultOutputName() {
     return "outfile." + extension;
   }
 
-  /** {@code csv} or {@code json}, any case. */
+  /** {@code csv}, {@code json} or {@code arrow}, any case. */
   public static Format of(String name) {
     for (Format f : values()) {
       if (f.name().equalsIgnoreCase(name) || f.extension.equalsIgnoreCase(name)) {

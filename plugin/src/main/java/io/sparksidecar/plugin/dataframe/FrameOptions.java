@@ -38,6 +38,9 @@ public record FrameOptions(Format format, String inputName, String outputName, b
       throw new SidecarException("sidecar frames: a header line exists only in CSV, not in " + format);
     }
     sparkOptions = Map.copyOf(sparkOptions);
+    if (format == Format.ARROW && !sparkOptions.isEmpty()) {
+      throw new SidecarException("sidecar frames: Arrow takes no writer or reader options, got " + sparkOptions.keySet());
+    }
     for (String k : sparkOptions.keySet()) {
       if (RESERVED.contains(k.toLowerCase(java.util.Locale.ROOT))) {
         throw new SidecarException("sidecar frames: the " + format + " option '" + k + "' is set by the transform itself");
@@ -130,6 +133,9 @@ public record FrameOptions(Format format, String inputName, String outputName, b
       }
       if (RESERVED.contains(key.toLowerCase(java.util.Locale.ROOT))) {
         throw new SidecarException("sidecar frames: the " + format + " option '" + key + "' is set by the transform itself");
+      }
+      if (format == Format.ARROW) {
+        throw new SidecarException("sidecar frames: Arrow takes no writer or reader options, got '" + key + "'");
       }
       options.put(key, value);
       return this;

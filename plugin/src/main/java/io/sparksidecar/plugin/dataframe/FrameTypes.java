@@ -53,7 +53,7 @@ final class FrameTypes {
     }
     if (format == Format.CSV) {
       if (t instanceof ArrayType || t instanceof MapType || t instanceof StructType) {
-        return "CSV has no nested values; use Format.JSON";
+        return "CSV has no nested values; use Format.JSON or Format.ARROW";
       }
       return "not a type CSV carries";
     }
@@ -61,6 +61,10 @@ final class FrameTypes {
       return problem(format, a.elementType());
     }
     if (t instanceof MapType m) {
+      if (format == Format.ARROW) {
+        String k = problem(format, m.keyType());
+        return k != null ? "map key: " + k : problem(format, m.valueType());
+      }
       if (!(m.keyType() instanceof StringType)) {
         return "JSON object keys are strings: a map needs string keys, not " + m.keyType().simpleString();
       }
@@ -75,7 +79,7 @@ final class FrameTypes {
       }
       return null;
     }
-    return "not a type JSON carries";
+    return "not a type " + (format == Format.JSON ? "JSON" : "Arrow") + " carries";
   }
 
   static boolean atomic(DataType t) {

@@ -4,16 +4,16 @@ import io.sparksidecar.plugin.SidecarException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
-import java.util.Iterator;
-import java.util.NoSuchElementException;
 
 /**
  * Splits a sidecar's output into records as it reads it, one buffer at a time: at {@code \n}
  * (a {@code \r} before it dropped), and for CSV only outside quotes, so that a quoted field may
- * span lines. Yields the bytes of each record; a header, when there is one, is skipped.
+ * span lines. A cursor: {@link #next()} moves to the next record, whose bytes are
+ * {@link #record()}{@code [0, }{@link #length()}{@code )} until the next call (the buffer is
+ * reused, nothing is copied per record); a header, when there is one, is skipped.
  * Closes the stream at its end or on {@link #close()}, and then runs {@code onEnd}. Not thread-safe.
  */
-final class RecordReader implements Iterator<byte[]>, AutoCloseable {
+final class RecordReader implements AutoCloseable {
   private final InputStream in;
   private final String name;
   private final boolean csv;
@@ -25,7 +25,8 @@ final class RecordReader implements Iterator<byte[]>, AutoCloseable {
   private boolean eof;
   private boolean closed;
   private long row;
-  private byte[] next;
+  private boolean ready;
+  private int length;
   private byte[] record = new byte[256];
 
   RecordReader(InputStream in, String name, boolean csv, byte quote, boolean skipHeader, Runnable onEnd) {
@@ -36,30 +37,37 @@ final class RecordReader implements Iterator<byte[]>, AutoCloseable {
     this.onEnd = onEnd;
     if (skipHeader) {
       advance();
-      next = null;
     }
   }
 
-  @Override
-  public boolean hasNext() {
-    if (next == null && !closed) {
-      advance();
+  /** Moves to the next record; false (and the stream closed) at the end of the output. */
+  boolean next() {
+    if (closed) {
+      return false;
     }
-    return next != null;
+    advance();
+    if (ready) {
+      row++;
+    }
+    return ready;
   }
 
-  @Override
-  public byte[] next() {
-    if (!hasNext()) {
-      throw new NoSuchElementException();
-    }
-    byte[] r = next;
-    next = null;
-    row++;
-    return r;
+  /** The current record's bytes, valid up to {@link #length()} and until the next {@link #next()}. */
+  byte[] record() {
+    return record;
+  }
+
+  int length() {
+    return length;
+  }
+
+  /** The current record's number, counted from 1 (the header excluded). */
+  long row() {
+    return row;
   }
 
   private void advance() {
+    ready = false;
     int len = 0;
     boolean quoted = false;
     boolean any = false;
@@ -104,7 +112,8 @@ final class RecordReader implements Iterator<byte[]>, AutoCloseable {
     if (len > 0 && record[len - 1] == '\r') {
       len--;
     }
-    next = Arrays.copyOf(record, len);
+    length = len;
+    ready = true;
   }
 
   private int append(int from, int n, int len) {

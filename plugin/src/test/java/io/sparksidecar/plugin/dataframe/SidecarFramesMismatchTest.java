@@ -42,6 +42,9 @@ class SidecarFramesMismatchTest {
         "    in/wrong-int.json) sed '3s/\"n\":[0-9]*/\"n\":\"x7\"/' \"$f\" > out/outfile.json ;;",
         "    in/nested.json) sed '2s/\"n\":[0-9]*/\"n\":{\"deep\":[1,2]}/' \"$f\" > out/outfile.json ;;",
         "    in/broken.json) sed '1s/^.*$/not json at all/' \"$f\" > out/outfile.json ;;",
+        "    in/copy.csv) cat \"$f\" > out/outfile.csv ;;",
+        "    in/infile.arrow) cat \"$f\" > out/outfile.arrow ;;",
+        "    in/garbage.arrow) echo 'no arrow here' > out/outfile.arrow ;;",
         "  esac",
         "done", ""));
     spark = LocalSidecar.spark();
@@ -67,6 +70,28 @@ class SidecarFramesMismatchTest {
     assertThatThrownBy(() -> through("wrong-int.csv", Format.CSV, SCHEMA).collectAsList())
         .hasStackTraceContaining("sidecar output 'outfile.csv' of partition 0 does not match the output schema: "
             + "row 2, column 'n' (int): value 'abc' is not an int");
+  }
+
+  @Test
+  void aPartitionOfRowsReportsAMismatchAsTheDataFrameDoes() {
+    PartitionHandoff.Source source = sidecar.source();
+    FrameOptions o = FrameOptions.builder(Format.CSV).inputName("wrong-int.csv").build();
+    assertThatThrownBy(() -> input().javaRDD().mapPartitions(rows -> SidecarFrames.transformPartition(rows, SCHEMA, SCHEMA,
+        o, source)).collect())
+        .hasStackTraceContaining("sidecar output 'outfile.csv' of partition 0 does not match the output schema: "
+            + "row 2, column 'n' (int): value 'abc' is not an int");
+  }
+
+  @Test
+  void aCsvDecimalBeyondItsPrecisionNamesRowColumnAndValue() {
+    StructType small = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType)
+        .add("n", DataTypes.createDecimalType(2, 1));
+    assertThatThrownBy(() -> through("copy.csv", Format.CSV, small).collectAsList())
+        .hasStackTraceContaining("row 1, column 'n' (decimal(2,1)): value '10' is not a decimal(2,1)");
+    StructType fits = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType)
+        .add("n", DataTypes.createDecimalType(4, 1));
+    assertThat(through("copy.csv", Format.CSV, fits).collectAsList()).extracting(r -> r.getDecimal(2))
+        .containsExactly(new java.math.BigDecimal("10.0"), new java.math.BigDecimal("20.0"), new java.math.BigDecimal("30.0"));
   }
 
   @Test
@@ -101,6 +126,35 @@ class SidecarFramesMismatchTest {
     // the same output read as nullable is fine: the null is kept
     assertThat(through("null.csv", Format.CSV, SCHEMA).collectAsList()).containsExactly(RowFactory.create(1, "a", 10),
         RowFactory.create(2, "b, \"c\"", 20), RowFactory.create(3, "d", null));
+  }
+
+  @Test
+  void anArrowStreamOfOtherColumnsNamesTheColumnAndItsArrowType() {
+    StructType asText = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType)
+        .add("n", DataTypes.StringType);
+    assertThatThrownBy(() -> SidecarFrames.transform(input(), asText, FrameOptions.of(Format.ARROW), sidecar.source()).collectAsList())
+        .hasStackTraceContaining("sidecar output 'outfile.arrow' of partition 0 does not match the output schema: row 1, "
+            + "column 'n' (string): the Arrow stream has column 3 'n' of Arrow type Int(32, true) (int)");
+    StructType fewer = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType);
+    assertThatThrownBy(() -> SidecarFrames.transform(input(), fewer, FrameOptions.of(Format.ARROW), sidecar.source()).collectAsList())
+        .hasStackTraceContaining("row 1, column (none: the Arrow stream has 3 columns, the schema 2)");
+  }
+
+  @Test
+  void anArrowNullInAColumnThatIsNotNullableNamesItsRow() {
+    Dataset<Row> withNull = spark.createDataFrame(List.of(RowFactory.create(1, "a", 10), RowFactory.create(2, "b", null)), SCHEMA)
+        .coalesce(1);
+    StructType strict = new StructType().add("id", DataTypes.IntegerType).add("name", DataTypes.StringType)
+        .add("n", DataTypes.IntegerType, false);
+    assertThatThrownBy(() -> SidecarFrames.transform(withNull, strict, FrameOptions.of(Format.ARROW), sidecar.source()).collectAsList())
+        .hasStackTraceContaining("row 2, column 'n' (int): value null in a column that is not nullable");
+  }
+
+  @Test
+  void anOutputThatIsNoArrowStreamSaysSo() {
+    FrameOptions o = FrameOptions.builder(Format.ARROW).inputName("garbage.arrow").build();
+    assertThatThrownBy(() -> SidecarFrames.transform(input(), SCHEMA, o, sidecar.source()).collectAsList())
+        .hasStackTraceContaining("cannot read sidecar output 'outfile.arrow' as an Arrow IPC stream");
   }
 
   @Test

@@ -63,7 +63,7 @@ class SidecarFramesRoundTripTest {
   static void start() throws Exception {
     // the sidecar: every input copied to the output of the same extension
     sidecar = new LocalSidecar(dir, "for f in in/*; do case \"$f\" in *.csv) cat \"$f\" > out/outfile.csv ;; "
-        + "*.json) cat \"$f\" > out/outfile.json ;; esac; done\n");
+        + "*.json) cat \"$f\" > out/outfile.json ;; *.arrow) cat \"$f\" > out/outfile.arrow ;; esac; done\n");
     spark = LocalSidecar.spark();
   }
 
@@ -147,6 +147,32 @@ class SidecarFramesRoundTripTest {
   }
 
   @Test
+  void arrowCarriesEveryAtomicTypeAndNulls() {
+    Dataset<Row> in = spark.createDataFrame(atomicRows(), ATOMIC).repartition(2);
+    int before = sidecar.handoffs.get();
+    assertRoundTrip(in, SidecarFrames.transform(in, ATOMIC, FrameOptions.of(Format.ARROW), sidecar.source()));
+    assertThat(sidecar.handoffs.get() - before).isEqualTo(2);
+  }
+
+  @Test
+  void arrowCarriesNestedTypesMapsWithAnyKeysAndManyBatches() {
+    StructType schema = new StructType()
+        .add("id", DataTypes.IntegerType)
+        .add("ints", DataTypes.createArrayType(DataTypes.IntegerType, true))
+        .add("byNumber", DataTypes.createMapType(DataTypes.IntegerType, DataTypes.StringType, true))
+        .add("nested", new StructType().add("name", DataTypes.StringType).add("when", DataTypes.TimestampType));
+    // more rows than one record batch, so that batches follow one another both ways
+    Dataset<Row> in = spark.range(0, ArrowFrames.BATCH_ROWS * 2L + 17, 1, 2).selectExpr("cast(id AS INT) AS id",
+        "IF(id % 7 = 0, NULL, array(cast(id AS INT), NULL))", "IF(id % 5 = 0, NULL, map(cast(id AS INT), cast(id AS STRING)))",
+        "IF(id % 3 = 0, NULL, named_struct('name', IF(id % 2 = 0, '', 'x'), 'when', timestamp_micros(id * 1000001)))")
+        .toDF(schema.fieldNames());
+    Dataset<Row> out = SidecarFrames.transform(in, schema, FrameOptions.of(Format.ARROW), sidecar.source());
+    assertThat(out.schema().json()).isEqualTo(nullable(schema).json());
+    List<String> got = sorted(out.toJSON().collectAsList()); // maps compared by value (no set operations on maps)
+    assertThat(got).hasSize(ArrowFrames.BATCH_ROWS * 2 + 17).isEqualTo(sorted(in.toJSON().collectAsList()));
+  }
+
+  @Test
   void jsonCarriesArraysMapsAndNestedStructsWithNulls() {
     StructType inner = new StructType().add("when", DataTypes.DateType).add("raw", DataTypes.BinaryType)
         .add("x", DataTypes.createDecimalType(12, 3));
@@ -203,6 +229,35 @@ class SidecarFramesRoundTripTest {
   }
 
   @Test
+  void aPartitionOfRowsGoesThroughTheSidecarInsideMapPartitions() {
+    Dataset<Row> in = spark.createDataFrame(atomicRows(), ATOMIC).repartition(3);
+    int before = sidecar.handoffs.get();
+    PartitionHandoff.Source source = sidecar.source();
+    org.apache.spark.api.java.JavaRDD<Row> rows = in.javaRDD().mapPartitions(
+        part -> SidecarFrames.transformPartition(part, ATOMIC, ATOMIC, FrameOptions.of(Format.CSV), source));
+    assertRoundTrip(in, spark.createDataFrame(rows, ATOMIC));
+    assertThat(sidecar.handoffs.get() - before).as("one hand-off per non-empty partition").isEqualTo(3);
+    // the rows carry the output schema; JSON and Arrow too
+    Row first = in.javaRDD().mapPartitions(part -> SidecarFrames.transformPartition(part, ATOMIC, ATOMIC,
+        FrameOptions.of(Format.JSON), source)).first();
+    assertThat(first.schema().fieldNames()).containsExactly(ATOMIC.fieldNames());
+    assertRoundTrip(in, spark.createDataFrame(in.javaRDD().mapPartitions(part -> SidecarFrames.transformPartition(part, ATOMIC,
+        ATOMIC, FrameOptions.of(Format.ARROW), source)), ATOMIC));
+  }
+
+  @Test
+  void anEmptyPartitionOfRowsMakesNoHandoffAndABadSchemaNoneEither() {
+    int before = sidecar.handoffs.get();
+    assertThat(SidecarFrames.transformPartition(java.util.Collections.emptyIterator(), ATOMIC, ATOMIC,
+        FrameOptions.of(Format.CSV), sidecar.source())).isExhausted();
+    StructType nested = new StructType().add("xs", DataTypes.createArrayType(DataTypes.IntegerType));
+    assertThatThrownBy(() -> SidecarFrames.transformPartition(atomicRows().iterator(), ATOMIC, nested,
+        FrameOptions.of(Format.CSV), sidecar.source())).isInstanceOf(SidecarException.class)
+        .hasMessageContaining("CSV cannot carry the output column 'xs'");
+    assertThat(sidecar.handoffs.get() - before).isZero();
+  }
+
+  @Test
   void emptyPartitionsMakeNoHandoff() {
     Dataset<Row> in = spark.createDataFrame(atomicRows(), ATOMIC).filter("id = 1").repartition(4);
     int before = sidecar.handoffs.get();
@@ -223,6 +278,10 @@ class SidecarFramesRoundTripTest {
     assertThatThrownBy(() -> FrameOptions.builder(Format.CSV).option("mode", "FAILFAST"))
         .hasMessageContaining("'mode' is set by the transform itself");
     assertThatThrownBy(() -> FrameOptions.builder(Format.JSON).header(true)).hasMessageContaining("only in CSV");
+    assertThatThrownBy(() -> FrameOptions.builder(Format.ARROW).option("sep", ";")).hasMessageContaining("Arrow takes no");
+    StructType calendar = new StructType().add("c", DataTypes.CalendarIntervalType);
+    assertThatThrownBy(() -> SidecarFrames.transform(df, Format.ARROW, calendar)).isInstanceOf(SidecarException.class)
+        .hasMessageContaining("ARROW cannot carry the output column 'c' (interval)");
     assertThatThrownBy(() -> FrameOptions.builder(Format.CSV).inputName("../x")).hasMessageContaining("bad input name '../x'");
   }
 
