@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Union
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    import pyarrow
+    import pyarrow  # type: ignore[import-untyped]
     from pyspark.sql import DataFrame
     from pyspark.sql.types import StructType
 
@@ -173,7 +173,7 @@ def _check_batch(batch: Any, schema: Any, expected: Any, output_name: str, first
 
 def _same_type(a: Any, b: Any) -> bool:
     """Arrow types as Spark reads them: timestamps by unit and zone-or-not, large and small strings alike."""
-    import pyarrow.types as t
+    import pyarrow.types as t  # type: ignore[import-untyped]
 
     if t.is_timestamp(a) and t.is_timestamp(b):
         return bool(a.unit == b.unit and (a.tz is None) == (b.tz is None))
@@ -195,4 +195,4 @@ def _schema_json(schema: Any) -> str:
     json_of = getattr(schema, "json", None)
     if json_of is None or getattr(schema, "fields", None) is None:
         raise ValueError("output_schema must be a pyspark StructType or a DDL string, got %r" % (schema,))
-    return json_of()
+    return str(json_of())
