@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
+from ._metering import HandoffMeter
 from .errors import HandoffError
 from .legacy import CLOSE_FLAG, DONE_FLAG, START_FLAG, LegacyVolume
 from .volume import Handoff, Volume, VolumeOptions
@@ -78,6 +79,7 @@ class SidecarInfo:
     ready_timeout: float = 60.0
     agent_stale_after: float = 0.0
     updated_ms: int = 0
+    handoffs_dir: str = ""
 
     @classmethod
     def read(cls, path: str) -> "SidecarInfo":
@@ -100,7 +102,7 @@ class SidecarInfo:
                    ready_timeout=max(int(doc.get("ready_timeout_ms", 0)) / 1000.0, 1.0) if doc.get("ready_timeout_ms")
                    else 60.0,
                    agent_stale_after=int(doc.get("agent_stale_after_ms", 0)) / 1000.0,
-                   updated_ms=int(doc.get("updated_ms", 0)))
+                   updated_ms=int(doc.get("updated_ms", 0)), handoffs_dir=str(doc.get("handoffs_dir", "")))
 
     def problem(self) -> Optional[str]:
         """Why the sidecar cannot be used now (``FAILED``/``STOPPED`` with its reason), or ``None``."""
@@ -188,6 +190,7 @@ class ExecutorSidecar:
         self._lock = threading.Lock()
         self._info = SidecarInfo.read(path)
         self._mtime = self._mtime_now()
+        self._handoff_meter: Optional[HandoffMeter] = None
         self._volumes: Dict[str, Union[Volume, LegacyVolume]] = {}
 
     def _mtime_now(self) -> Tuple[int, int, int]:
@@ -281,17 +284,26 @@ class ExecutorSidecar:
         with self._lock:
             v = self._volumes.get(name)
             if v is None:
-                options = VolumeOptions(mark_closed=False, group_writable=True, extra_liveness=self._liveness)
+                options = VolumeOptions(mark_closed=False, group_writable=True, extra_liveness=self._liveness,
+                                        meter=self._meter(info))
                 if info.agent_stale_after > 0:
                     options = dataclasses.replace(options, stale_after=info.agent_stale_after)
                 if info.protocol == "legacy":
                     v = LegacyVolume(info.volumes[name], VolumeOptions(group_writable=True,
-                                                                       extra_liveness=self._liveness),
+                                                                       extra_liveness=self._liveness,
+                                                                       meter=self._meter(info)),
                                      cycle=self._await_fresh_legacy_agent)
                 else:
                     v = Volume.open(info.volumes[name], options)
                 self._volumes[name] = v
         return v
+
+    def _meter(self, info: SidecarInfo) -> Optional[HandoffMeter]:
+        """This process's hand-off meter for the executor's health reports (one per discovery file),
+        or ``None`` when the executor names no ``handoffs_dir`` (an older plugin). Holds the lock."""
+        if self._handoff_meter is None and info.handoffs_dir and os.path.isdir(info.handoffs_dir):
+            self._handoff_meter = HandoffMeter(info.handoffs_dir)
+        return self._handoff_meter
 
     def _await_fresh_legacy_agent(self, root: str) -> None:
         """Legacy cycle (runs holding the volume's turn): a legacy container serves one hand-off and

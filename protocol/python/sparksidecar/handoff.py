@@ -8,9 +8,11 @@ import itertools
 import os
 import shutil
 import stat
+import time
 from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 from . import _files
+from ._metering import HandoffMeter
 from .checksum import new_digest
 from .errors import NO_EXIT_CODE, HandoffError
 from .names import check_name, create_parents, resolve_inside
@@ -125,8 +127,11 @@ class BaseHandoff:
     request id and the offending name. Use it as a context manager: leaving the block cancels a
     request still running and removes everything it left on the volume."""
 
-    def __init__(self, request_id: str, log_tail_lines: int, max_output_bytes: Optional[int]) -> None:
+    def __init__(self, request_id: str, log_tail_lines: int, max_output_bytes: Optional[int],
+                 meter: Optional[HandoffMeter] = None) -> None:
         self._id = request_id
+        self._meter = meter
+        self._started_at = 0.0
         self._log_tail_lines = log_tail_lines
         self._max_output_bytes = max_output_bytes
         self._inputs: Dict[str, int] = {}
@@ -343,6 +348,7 @@ class BaseHandoff:
         self._require(self._open_inputs == 0,
                       "%d input stream(s) are still open; finish them before start()" % self._open_inputs)
         self._started = True
+        self._started_at = time.monotonic()
         try:
             self._do_start()
         except OSError as e:
@@ -355,7 +361,12 @@ class BaseHandoff:
         the request on timeout)."""
         self._require(self._started, "await_result() before start()")
         if self._result is None:
-            self._result = self._do_await(timeout)
+            try:
+                self._result = self._do_await(timeout)
+            except BaseException:
+                self._metered(None)
+                raise
+            self._metered(self._result)
         r = self._result
         if not r.ok:
             tail = self.log_tail()
@@ -363,6 +374,17 @@ class BaseHandoff:
             raise HandoffError("request %s %s%s: %s%s" % (self._id, r.status, exit_part, r.error, _tail_section(tail)),
                                self._id, r.exit_code, tail)
         return r
+
+    def _metered(self, r: Optional[HandoffResult]) -> None:
+        """Counts this hand-off's outcome once (success only with status ok, as the Java client)."""
+        meter, self._meter = self._meter, None
+        if meter is None:
+            return
+        bytes_in = sum(self._inputs.values())
+        if r is not None and r.ok:
+            meter.succeeded(time.monotonic() - self._started_at, bytes_in, sum(o.size for o in r.outputs))
+        else:
+            meter.failed(bytes_in)
 
     def run(self, timeout: Optional[float] = None) -> HandoffResult:
         """:meth:`start` then :meth:`await_result`."""

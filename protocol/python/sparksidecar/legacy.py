@@ -123,7 +123,7 @@ class LegacyHandoff(BaseHandoff):
     """One legacy flag-file hand-off; releases the volume's turn on close."""
 
     def __init__(self, request_id: str, root: str, options: VolumeOptions, release: Callable[[], None]) -> None:
-        super().__init__(request_id, options.log_tail_lines, options.max_output_bytes)
+        super().__init__(request_id, options.log_tail_lines, options.max_output_bytes, options.meter)
         self._root = root
         self._options = options
         self._release = release

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from . import _files
+from ._metering import HandoffMeter
 from .errors import NO_EXIT_CODE, HandoffError
 from .handoff import BaseHandoff, _tail_section
 from ._watch import RESCAN, DirWatch
@@ -47,6 +48,8 @@ class VolumeOptions:
         processes sharing a volume owned by another client pass False.
     :param watch: notice completions through inotify where available (Linux), polling only as a
         safety net every ``poll_max`` (True); False: poll from ``poll_min`` to ``poll_max``
+    :param meter: counts every hand-off's outcome, bytes and latency (``None``: not counted); the
+        executor's own volumes get one, so that the driver's hand-off metrics include Python tasks
     """
 
     stale_after: float = 1.0
@@ -60,6 +63,7 @@ class VolumeOptions:
     group_writable: bool = False
     mark_closed: bool = True
     watch: bool = True
+    meter: Optional["HandoffMeter"] = None
 
     def __post_init__(self) -> None:
         for name in ("stale_after", "heartbeat_period", "poll_min", "poll_max"):
@@ -565,7 +569,8 @@ class Handoff(BaseHandoff):
     """One v1 request: ``requests/<id>/``, ``queue/<id>``, ``done/<id>`` (PROTOCOL.md section 5)."""
 
     def __init__(self, volume: Volume, request_id: str, directory: str) -> None:
-        super().__init__(request_id, volume.options.log_tail_lines, volume.options.max_output_bytes)
+        super().__init__(request_id, volume.options.log_tail_lines, volume.options.max_output_bytes,
+                         volume.options.meter)
         self._volume = volume
         self._dir = directory
         self._waiter: Optional[_Waiter] = None

@@ -65,5 +65,5 @@ def test_checksum_vector(index, algorithm):
 
 
 def test_every_vector_file_is_described():
-    described = set(EXPECTED["markers"]) | set(EXPECTED["legacy_done_flags"]) | {"expected.json", "config.json"}
+    described = set(EXPECTED["markers"]) | set(EXPECTED["legacy_done_flags"]) | {"expected.json", "config.json", "latency_buckets.json"}
     assert set(os.listdir(VECTORS)) == described

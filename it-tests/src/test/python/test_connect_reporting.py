@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -24,7 +25,36 @@ from typing import Callable, Dict, Iterator, List, Optional
 import pytest
 
 import connect_tool
-from connect_server import SPARK_HOME, ConnectServer, free_port, pids_with
+from connect_server import SPARK_HOME, ConnectServer, free_port
+
+# the probe UDF below goes to the executors by value: this test module is not on their path
+from pyspark import cloudpickle  # noqa: E402
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+def probe_tool(name: str) -> str:
+    """Inside a task: hands ``name`` to this session's sidecar (its archive's ``tool``); returns
+    ``<tool's answer>|<executor id>|<discovery file used>``."""
+    import os
+
+    from sparksidecar import sidecar
+
+    sc_ = sidecar()
+    with sc_.new_handoff() as h:
+        h.write_input("name.txt", name.encode()).expect_output("result.txt")
+        h.run(timeout=60)
+        answer = h.read_output("result.txt").decode().strip()
+    return "%s|%s|%s" % (answer, sc_.executor_id, os.path.basename(sc_.path))
+
+
+def run_probe(spark, n: int) -> List[str]:
+    """One row per partition through the session's sidecar (a Python UDF: one Python hand-off per row)."""
+    from pyspark.sql.functions import col, udf
+    from pyspark.sql.types import StringType
+
+    tool = udf(probe_tool, StringType())
+    return [r.out for r in spark.range(0, n, 1, n).select(tool(col("id").cast("string")).alias("out")).collect()]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 UDF_SOURCE = os.path.join(ROOT, "it-tests", "src", "test", "java", "io", "sparksidecar", "it", "connect",
@@ -88,18 +118,20 @@ class Env:
         self.v2 = _tool_archive(os.path.join(work, "tool-2.0.tar.gz"), "2.0")
         self.sessions: Dict[str, object] = {}
         self.uuids: Dict[str, str] = {}
+        self.python_handoffs: Dict[str, int] = {}  # per session: the Python hand-offs its tasks completed
         m = re.search(r"the Sidecars tab is at (\S+)/sidecars/", server.log())
         assert m, "no Sidecars tab in the server's log:\n%s" % server.log()[-3000:]
         self.ui = m.group(1)
 
     def session(self, name: str, archive: str):
         s = self.server.session()
-        connect_tool.use_environment(s, archive, self.client_zip)
+        connect_tool.use_environment(s, archive, self.client_zip, command="tool")
         self.sessions[name] = s
         return s
 
     def run(self, name: str, n: int) -> List[str]:
-        rows = connect_tool.run(self.sessions[name], n=n)
+        rows = run_probe(self.sessions[name], n)
+        self.python_handoffs[name] = self.python_handoffs.get(name, 0) + len(rows)
         m = re.search(r"\.session-([0-9a-f-]{36})\.json$", rows[0].split("|")[2])
         assert m, rows
         self.uuids.setdefault(name, m.group(1))
@@ -112,6 +144,20 @@ class Env:
             if len(self.executors_with(self.uuids[name])) == self.server.executors:
                 return
         raise AssertionError("session %s has sidecars on %s only" % (name, self.executors_with(self.uuids[name])))
+
+    def sidecars_of(self, uuid: str) -> List[int]:
+        """The session's sidecar processes (its agents, one per executor) as the executors publish them
+        (the discovery files' ``instance_id``): a warm agent's command line does not name the session."""
+        pids = set()
+        for d in self.server.executor_dirs():
+            try:
+                with open(os.path.join(d, ".spark-sidecar", "executor.session-%s.json" % uuid)) as f:
+                    doc = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if doc.get("instance_id", "").startswith("pid ") and os.path.exists("/proc/%s" % doc["instance_id"][4:]):
+                pids.add(int(doc["instance_id"][4:]))
+        return sorted(pids)
 
     def executors_with(self, uuid: str) -> List[str]:
         return sorted(os.path.basename(d) for d in self.server.executor_dirs()
@@ -219,7 +265,7 @@ def test_two_sessions_sidecars_show_per_executor_and_session_in_the_json_the_tab
 
 def test_a_crashed_session_sidecar_shows_its_restart_and_the_other_session_none(env: Env) -> None:
     ua = env.uuids["a"]
-    victims = pids_with("%s/%s/bin/tool" % (ua, connect_tool.FRAGMENT))  # a's sidecars, one per executor
+    victims = env.sidecars_of(ua)  # a's sidecars, one per executor
     assert len(victims) == env.server.executors, victims
     for p in victims:
         os.kill(p, signal.SIGKILL)
@@ -261,18 +307,24 @@ def test_a_java_udf_registered_by_class_name_reaches_the_sessions_own_sidecar(en
     got = [r.out for r in plain.sql(query).collect()]
     assert sorted(r.split("|")[0] for r in got) == ["executor-wide %d" % i for i in range(4)], got
     assert all(re.fullmatch(r"\d+", r.split("|")[1]) for r in got), got
-    # the Java hand-offs are counted per session on the driver (Python's go to the sidecar directly, uncounted)
+    # every hand-off is counted per session on the driver: the Java UDF's 4 and those of the earlier
+    # tests' Python UDFs (the Python client's meter files, summed by the executor into its reports)
+    py = {name: env.python_handoffs[name] for name in ("a", "b")}
+    assert py["a"] > 0 and py["b"] > 0, py
     for name in ("a", "b"):
-        _await("session %s's 4 Java hand-offs in the driver's JSON" % name,
-               lambda: sum(r["handoffs"]["done"] for r in env.rows(name, "READY")) == 4)
-    assert _await("sessions_handoffs_count == 8", lambda: env.gauge("sessions_handoffs_count") == 8)
+        _await("session %s's 4 Java + %d Python hand-offs in the driver's JSON" % (name, py[name]),
+               lambda: sum(r["handoffs"]["done"] for r in env.rows(name, "READY")) == 4 + py[name])
+    both = 8 + py["a"] + py["b"]
+    assert _await("sessions_handoffs_count == %d" % both, lambda: env.gauge("sessions_handoffs_count") == both)
     # the application's: the sessions' and the executor-wide one's (reported with its next heartbeat)
-    assert _await("handoffs_count == 12", lambda: env.gauge("handoffs_count") == 12)
+    assert _await("handoffs_count == %d" % (both + 4), lambda: env.gauge("handoffs_count") == both + 4)
 
 
 def test_a_closed_sessions_sidecars_leave_the_driver_and_the_others_stay(env: Env) -> None:
     ub = env.uuids["b"]
     connect_id = env.sessions["b"].session_id
+    b_sidecars = env.sidecars_of(ub)
+    assert len(b_sidecars) == env.server.executors, b_sidecars
     env.sessions.pop("b").stop()  # the client releases the session; the server posts the session-closed event
     took = time.monotonic()
     rows = _await("session b's sidecars STOPPED in the driver's JSON",
@@ -286,7 +338,8 @@ def test_a_closed_sessions_sidecars_leave_the_driver_and_the_others_stay(env: En
     assert env.gauge("sessions_restarts") == 2, "restarts of sessions gone still count"
     assert all(r["state"] == "READY" for r in env.rows("a")) and len(env.rows("a")) == env.server.executors
     # the executor takes a sidecar out of its report when it begins to stop it (SIGTERM, then SIGKILL after stopTimeout)
-    _await("session b's sidecar processes gone", lambda: not pids_with(ub), timeout=15)
+    _await("session b's sidecar processes gone", lambda: not any(os.path.exists("/proc/%d" % p) for p in b_sidecars),
+           timeout=15)
     detail = _get(env.ui + "/sidecars/executor/?id=1")
     assert re.search(r'data-session="%s" data-state="STOPPED"' % ub, detail), detail
     # a screenshot of the page now: a's sidecars restarted once and did hand-offs, b's stopped with the reason

@@ -29,6 +29,18 @@ def test_cli_sidecar_once_returns_the_file_byte_identical_with_its_log(spark_app
     assert len(back) == 3 << 20
     assert back == sent
     assert "records in" in log and "records out" in log, log  # dd's own report, from the container
+    # the Python hand-off reached the driver's registry (the worker's meter file, summed by the executor)
+    jvm = spark.sparkContext._jvm
+    registry = jvm.io.sparksidecar.plugin.SidecarDriverPlugin.registry()
+
+    def counted():
+        totals = [e.report().activity().handoffs() for e in registry.entries(jvm.System.currentTimeMillis())]
+        return (sum(t.done() for t in totals), sum(t.bytesIn() for t in totals), sum(t.bytesOut() for t in totals))
+
+    deadline = time.monotonic() + 20
+    while counted() != (1, 3 << 20, 3 << 20):
+        assert time.monotonic() < deadline, "the driver counts the Python hand-off: %s" % (counted(),)
+        time.sleep(0.2)
 
 
 def test_four_executors_each_process_one_row_in_their_own_sidecar(spark_app) -> None:

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code <run dir>/<executor pid>.json}, run dir {@code $SPARK_SIDECAR_RUN_DIR} or
  *       {@code /tmp/spark-sidecar-<uid>} (mode 0700), found by a worker walking its parent processes.</li>
  * </ul>
- * Both are deleted at {@link #close}. Never throws: a failed write is logged once per kind of failure.
+ * Beside the first, {@code executor.handoffs/} receives the Python workers' hand-off totals
+ * ({@link #pythonHandoffs}), so that the driver counts their hand-offs too.
+ * Both are deleted at {@link #close}, with that directory. Never throws: a failed write is logged once per kind of failure.
  * Called from the supervisor's thread and from plugin callbacks; synchronized.
  */
 public final class DiscoveryFile implements AutoCloseable {
@@ -134,6 +136,15 @@ public final class DiscoveryFile implements AutoCloseable {
     }
     doc.put("volumes", volumes);
     doc.put("ports", ports);
+    Path handoffs = handoffsDir();
+    if (handoffs != null) {
+      try {
+        Files.createDirectories(handoffs);
+        doc.put("handoffs_dir", handoffs.toAbsolutePath().toString());
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("spark-sidecar: cannot create {}", handoffs, e);
+      }
+    }
     doc.putAll(extra);
     doc.put("updated_ms", System.currentTimeMillis());
     byte[] json = (toJson(doc) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -156,9 +167,35 @@ public final class DiscoveryFile implements AutoCloseable {
     }
   }
 
+  /**
+   * Where this file's readers (Python workers) keep their hand-off totals:
+   * {@code <first target without .json>.handoffs/}, beside the file in the executor's working
+   * directory; null without targets.
+   */
+  Path handoffsDir() {
+    if (targets.isEmpty()) {
+      return null;
+    }
+    Path first = targets.get(0);
+    String name = first.getFileName().toString();
+    return first.resolveSibling((name.endsWith(".json") ? name.substring(0, name.length() - 5) : name) + ".handoffs");
+  }
+
+  /**
+   * The hand-offs this file's Python workers made so far, summed ({@link
+   * io.sparksidecar.plugin.metrics.PythonHandoffs}); called on the reporting thread; never throws.
+   */
+  public io.sparksidecar.plugin.metrics.HandoffTotals pythonHandoffs() {
+    return io.sparksidecar.plugin.metrics.PythonHandoffs.read(handoffsDir());
+  }
+
   @Override
   public synchronized void close() {
     closed = true;
+    Path handoffs = handoffsDir();
+    if (handoffs != null) {
+      AtomicFiles.deleteQuietly(handoffs);
+    }
     for (Path target : targets) {
       try {
         Files.deleteIfExists(target);

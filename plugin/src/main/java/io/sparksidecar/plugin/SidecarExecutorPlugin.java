@@ -58,9 +58,14 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
         ExecutorSidecar r = reported;
         failures.observe(snap); // the reporter sees every change in order: the last failure outlives a recovery
         io.sparksidecar.plugin.session.SessionSidecars ss = sessions;
-        return new HealthReport(executorId, host, runtimeName, snap, r == null ? 0 : r.handoffs(), System.currentTimeMillis(),
-            failures.activity(r == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : r.handoffTotals()),
-            ss == null ? java.util.List.of() : ss.statuses());
+        DiscoveryFile d = discovery;
+        // the Java client's hand-offs and those of the Python workers (their meters' files)
+        io.sparksidecar.plugin.metrics.HandoffTotals py = d == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE
+            : d.pythonHandoffs();
+        io.sparksidecar.plugin.metrics.HandoffTotals jvm = r == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE
+            : r.handoffTotals();
+        return new HealthReport(executorId, host, runtimeName, snap, (r == null ? 0 : r.handoffs()) + py.done(),
+            System.currentTimeMillis(), failures.activity(jvm.plus(py)), ss == null ? java.util.List.of() : ss.statuses());
       }).watch(this::sessionStates).start(); // a session sidecar's change reaches the driver within 250 ms
       SidecarRuntime runtime;
       long t1 = System.nanoTime();

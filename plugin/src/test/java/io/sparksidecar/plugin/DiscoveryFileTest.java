@@ -22,11 +22,17 @@ class DiscoveryFileTest {
         .contains("\"reason\": \"image \\\"x\\\" not found\\nline 2\"").contains("\"permanent\": true")
         .contains("\"ports\": {}").contains("\"pid\": " + ProcessHandle.current().pid());
     assertThat(Files.readString(pidFile)).isEqualTo(json);
+    Path meters = work.resolve(".spark-sidecar/executor.handoffs");
+    assertThat(json).contains("\"handoffs_dir\": \"" + meters.toAbsolutePath() + "\"");
+    assertThat(meters).as("where the Python workers' meters write").isDirectory();
     try (var siblings = Files.list(cwdFile.getParent())) {
-      assertThat(siblings).as("no temporary left").containsExactly(cwdFile);
+      assertThat(siblings).as("no temporary left").containsExactlyInAnyOrder(cwdFile, meters);
     }
+    Files.writeString(meters.resolve("42-abcd.txt"), "done=2 failed=1 bytes_in=3 bytes_out=4 latency=14:2\n");
+    assertThat(d.pythonHandoffs().done()).isEqualTo(2);
     d.close();
     assertThat(cwdFile).doesNotExist();
+    assertThat(meters).as("removed with the file").doesNotExist();
     assertThat(pidFile).doesNotExist();
     d.publish(new Supervisor.Snapshot(Supervisor.State.STOPPED, 1, 0, "", "", 6, false), "docker", null, null);
     assertThat(cwdFile).as("a late change after close does not bring it back").doesNotExist();

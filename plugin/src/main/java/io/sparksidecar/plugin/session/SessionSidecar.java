@@ -126,7 +126,8 @@ final class SessionSidecar implements AutoCloseable {
         : s != null ? s.status() : l != null ? l
         : new Supervisor.Snapshot(Supervisor.State.STARTING, 0, -1, "", "", createdMillis, false);
     return new io.sparksidecar.plugin.health.SessionReport(session.uuid(), session.connectId(), runtime, snap,
-        failures.activity(s == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : s.handoffTotals()), createdMillis);
+        failures.activity((s == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : s.handoffTotals())
+            .plus(discovery.pythonHandoffs())), createdMillis); // the Python workers' too
   }
 
   /** Stops the sidecar (SIGTERM, then SIGKILL after the stop timeout), removes its volumes and discovery file. Idempotent. */
