@@ -31,6 +31,7 @@ final class LegacyAgent {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve(Protocol.LEGACY_LOG).toFile()))
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
       Map<String, String> env = pb.environment();
+      options.applyEnvironment(env);
       env.put("SIDECAR_IN", root.toString());
       env.put("SIDECAR_OUT", root.toString());
       int exit;

@@ -160,6 +160,7 @@ final class RequestRunner {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Map<String, String> env = pb.environment();
+    options.applyEnvironment(env);
     env.put("SIDECAR_REQUEST_ID", id);
     env.put("SIDECAR_REQUEST_DIR", dir.toString());
     env.put("SIDECAR_IN", dir.resolve("in").toString());

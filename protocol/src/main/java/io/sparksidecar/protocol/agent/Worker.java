@@ -143,6 +143,7 @@ final class Worker {
     ProcessBuilder pb = new ProcessBuilder(options.command()).directory(options.volume().toFile())
         .redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.PIPE);
+    options.applyEnvironment(pb.environment());
     pb.environment().put("SIDECAR_WORKER", String.valueOf(index));
     pb.environment().put("SIDECAR_VOLUME", options.volume().toString());
     Process p = pb.start();

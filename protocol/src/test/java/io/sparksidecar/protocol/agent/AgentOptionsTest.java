@@ -44,5 +44,13 @@ class AgentOptionsTest {
     assertThat(AgentOptions.parse(new String[] {"--volume", "v", "--worker", "--", "x"}).worker()).isTrue();
     assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "v", "--worker", "--legacy", "--", "x"}))
         .hasMessageContaining("--worker cannot be combined with --legacy");
+    assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "v", "--env", "NOVALUE", "--", "x"}))
+        .hasMessageContaining("--env needs NAME=VALUE, got 'NOVALUE'");
+    assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "v", "--env", "=1", "--", "x"}))
+        .hasMessageContaining("--env needs NAME=VALUE, got '=1'");
+    assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "v", "--unset-env", "A=B", "--", "x"}))
+        .hasMessageContaining("bad variable name 'A=B'");
+    assertThatThrownBy(() -> AgentOptions.parse(new String[] {"--volume", "v", "--unset-env"}))
+        .hasMessageContaining("--unset-env needs a value");
   }
 }

@@ -94,28 +94,25 @@ public final class ProcessRuntime implements SidecarRuntime {
   /**
    * The agent of a v1 sidecar from a warm agent JVM ({@link WarmAgents}), or null when there is none
    * (then the caller starts a cold one: same agent, same arguments). The warm JVM was started with the
-   * executor's environment, so the command gets its own through {@code env}: {@code env -u NAME ...
-   * NAME=VALUE ... command args}, one exec more per request (about a millisecond).
+   * executor's environment, so the agent is told what its command's environment changes from it
+   * ({@code --unset-env NAME}, {@code --env NAME=VALUE}): the command runs with exactly the
+   * environment a cold agent's command has, and nothing more runs per request.
    */
   private static Process startWarm(List<String> agentArgs, Map<String, String> changes, List<String> command, Path log) {
-    String env = WarmAgents.envProgram();
-    if (env == null || command.get(0).contains("=")) {
-      return null; // env would take a program name with '=' for an assignment
-    }
-    List<String> args = new ArrayList<>(agentArgs);
-    args.add(env);
+    List<String> args = new ArrayList<>(agentArgs.subList(0, agentArgs.size() - 1)); // up to the "--"
     Map<String, String> executor = System.getenv();
     changes.forEach((k, v) -> {
-      if (v == null && executor.containsKey(k)) {
-        args.add("-u");
-        args.add(k);
-      }
-    });
-    changes.forEach((k, v) -> {
-      if (v != null && !v.equals(executor.get(k))) {
+      if (v == null) {
+        if (executor.containsKey(k)) {
+          args.add("--unset-env");
+          args.add(k);
+        }
+      } else if (!v.equals(executor.get(k))) {
+        args.add("--env");
         args.add(k + "=" + v);
       }
     });
+    args.add("--");
     args.addAll(command);
     return WarmAgents.take(log, args);
   }

@@ -1,7 +1,6 @@
 package io.sparksidecar.plugin.runtime.process;
 
 import java.io.DataOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -160,16 +159,5 @@ final class WarmAgents {
     synchronized (LOCK) {
       return spare;
     }
-  }
-
-  /** The {@code env} program that applies a sidecar's environment in front of its command, or null. */
-  static String envProgram() {
-    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(File.pathSeparator)) {
-      File f = new File(dir.isEmpty() ? "." : dir, "env");
-      if (f.isFile() && f.canExecute()) {
-        return f.getAbsolutePath();
-      }
-    }
-    return null;
   }
 }
