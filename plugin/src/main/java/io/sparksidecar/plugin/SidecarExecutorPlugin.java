@@ -101,16 +101,7 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
   /** What the driver must hear of at once about the session sidecars: which run, their states, restarts and failures. */
   private java.util.List<String> sessionStates() {
     io.sparksidecar.plugin.session.SessionSidecars ss = sessions;
-    if (ss == null) {
-      return java.util.List.of();
-    }
-    java.util.List<String> out = new java.util.ArrayList<>();
-    for (io.sparksidecar.plugin.health.SessionReport r : ss.statuses()) {
-      out.add(r.uuid() + " " + r.startedMillis() + " " + r.snapshot().state() + " " + r.snapshot().restarts() + " "
-          + r.activity().lastFailureMillis());
-    }
-    java.util.Collections.sort(out);
-    return out;
+    return ss == null ? java.util.List.of() : ss.watchKeys();
   }
 
   /** Every supervisor state change: to the driver, and to the discovery file (new host ports after a restart). */

@@ -118,16 +118,30 @@ final class SessionSidecar implements AutoCloseable {
     return session.uuid() + " " + snap.state() + " " + snap.reason().lines().findFirst().orElse("");
   }
 
-  /** What the executor's health report says of this session's sidecar now (reporting thread). */
+  /** What the executor's health report says of this session's sidecar now (reporting thread; reads the Python meters). */
   io.sparksidecar.plugin.health.SessionReport report() {
     ExecutorSidecar s = sidecar;
-    Supervisor.Snapshot l = last;
-    Supervisor.Snapshot snap = failure != null && l != null ? l // FAILED with the reason (see fail)
-        : s != null ? s.status() : l != null ? l
-        : new Supervisor.Snapshot(Supervisor.State.STARTING, 0, -1, "", "", createdMillis, false);
-    return new io.sparksidecar.plugin.health.SessionReport(session.uuid(), session.connectId(), runtime, snap,
+    return new io.sparksidecar.plugin.health.SessionReport(session.uuid(), session.connectId(), runtime, snapshot(),
         failures.activity((s == null ? io.sparksidecar.plugin.metrics.HandoffTotals.NONE : s.handoffTotals())
             .plus(discovery.pythonHandoffs())), createdMillis); // the Python workers' too
+  }
+
+  /**
+   * What the driver must hear of at once (the reporter's 250-ms watch): uuid, start, state, restarts
+   * and the last failure's time. In memory only: no hand-off totals, no file read.
+   */
+  String watchKey() {
+    Supervisor.Snapshot snap = snapshot();
+    return session.uuid() + " " + createdMillis + " " + snap.state() + " " + snap.restarts() + " "
+        + failures.activity(io.sparksidecar.plugin.metrics.HandoffTotals.NONE).lastFailureMillis();
+  }
+
+  private Supervisor.Snapshot snapshot() {
+    ExecutorSidecar s = sidecar;
+    Supervisor.Snapshot l = last;
+    return failure != null && l != null ? l // FAILED with the reason (see fail)
+        : s != null ? s.status() : l != null ? l
+        : new Supervisor.Snapshot(Supervisor.State.STARTING, 0, -1, "", "", createdMillis, false);
   }
 
   /** Stops the sidecar (SIGTERM, then SIGKILL after the stop timeout), removes its volumes and discovery file. Idempotent. */

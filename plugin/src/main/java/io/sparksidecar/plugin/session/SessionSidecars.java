@@ -366,6 +366,18 @@ public final class SessionSidecars implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The health reporter's 250-ms watch (its thread; never blocks, reads no file): one line per session
+   * sidecar of what the driver must hear of at once (state, restarts, last failure), sorted; a change
+   * makes the reporter send a report.
+   */
+  public List<String> watchKeys() {
+    List<String> out = new ArrayList<>();
+    sessions.values().forEach(e -> out.add(e.watchKey()));
+    java.util.Collections.sort(out);
+    return out;
+  }
+
   private static Map<String, String> props(Properties p) {
     Map<String, String> m = new HashMap<>();
     if (p != null) {

@@ -51,26 +51,15 @@ class SessionSidecarsTest {
   }
 
   private SessionRef session() throws Exception {
-    SessionRef ref = new SessionRef(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-    Path bin = Files.createDirectories(work.resolve(ref.uuid()).resolve("env").resolve("bin"));
-    Path tool = bin.resolve("tool");
-    Files.writeString(tool, "#!/bin/sh\nexec sleep 600\n");
-    tool.toFile().setExecutable(true);
-    return ref;
+    return SessionFixtures.session(work);
   }
 
   private static SessionWish wish(String... kv) {
-    Map<String, String> props = new HashMap<>();
-    props.put("spark.sidecar.command", "sleep 600"); // the server's own keys reach tasks too: ignored
-    props.put("spark.sidecar.session.maxPerExecutor", "99"); // a session cannot change the server's bound
-    for (int i = 0; i < kv.length; i += 2) {
-      props.put("spark.sidecar.session." + kv[i], kv[i + 1]);
-    }
-    return SessionWish.from(props);
+    return SessionFixtures.wish(kv);
   }
 
   private static SessionWish tool() {
-    return wish("runtime", "process", "process.archive", "env", "command", "tool");
+    return SessionFixtures.tool("tool");
   }
 
   private static ProcessHandle process(SessionSidecar e) {

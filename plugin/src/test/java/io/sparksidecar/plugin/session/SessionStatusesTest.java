@@ -4,20 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sparksidecar.plugin.health.SessionReport;
 import io.sparksidecar.plugin.runtime.Supervisor;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArraySet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What an executor's health report says of its session sidecars ({@link SessionSidecars#statuses}),
+ * What an executor's health report says of its session sidecars ({@link SessionSidecars#statuses}, and
+ * the reporter's watch of them, {@link SessionSidecars#watchKeys}),
  * with real child processes (the process runtime): state, runtime, restarts after a SIGKILL with the
  * failure remembered once it recovered, a session that could not get its sidecar as FAILED with the
  * reason, and a stopped one gone.
@@ -39,22 +37,6 @@ class SessionStatusesTest {
     }
   }
 
-  private SessionRef session() throws Exception {
-    SessionRef ref = new SessionRef(UUID.randomUUID().toString(), UUID.randomUUID().toString());
-    Path bin = Files.createDirectories(work.resolve(ref.uuid()).resolve("env").resolve("bin"));
-    Files.writeString(bin.resolve("tool"), "#!/bin/sh\nexec sleep 600\n");
-    bin.resolve("tool").toFile().setExecutable(true);
-    return ref;
-  }
-
-  private static SessionWish wish(String command) {
-    Map<String, String> props = new HashMap<>();
-    props.put("spark.sidecar.session.runtime", "process");
-    props.put("spark.sidecar.session.process.archive", "env");
-    props.put("spark.sidecar.session.command", command);
-    return SessionWish.from(props);
-  }
-
   private SessionReport status(SessionRef ref) {
     return sessions.statuses().stream().filter(s -> s.uuid().equals(ref.uuid())).findFirst().orElse(null);
   }
@@ -63,10 +45,10 @@ class SessionStatusesTest {
   void statusesFollowTheSessionSidecarsThroughACrashAFailureAndAStop() throws Exception {
     sessions = new SessionSidecars("app-test", "7", APP, work, q -> SessionMessages.reply(closedOnDriver),
         System::currentTimeMillis, false);
-    SessionRef a = session();
-    SessionRef b = session();
-    SessionSidecar ea = sessions.acquire(a, wish("tool"));
-    sessions.acquire(b, wish("nosuchtool"));
+    SessionRef a = SessionFixtures.session(work);
+    SessionRef b = SessionFixtures.session(work);
+    SessionSidecar ea = sessions.acquire(a, SessionFixtures.tool("tool"));
+    sessions.acquire(b, SessionFixtures.tool("nosuchtool"));
     SessionReport ra = status(a);
     assertThat(ra.snapshot().state()).isEqualTo(Supervisor.State.READY);
     assertThat(ra.runtime()).isEqualTo("process");
@@ -76,6 +58,11 @@ class SessionStatusesTest {
     SessionReport rb = status(b);
     assertThat(rb.snapshot().state()).isEqualTo(Supervisor.State.FAILED);
     assertThat(rb.snapshot().reason()).contains("session " + b.uuid()).contains("spark.sidecar.session.command=nosuchtool");
+    // the reporter's 250-ms watch: what must reach the driver at once, one line a session, sorted
+    List<String> watched = sessions.watchKeys();
+    assertThat(watched).hasSize(2).isSorted();
+    assertThat(watched).anySatisfy(k -> assertThat(k).startsWith(a.uuid() + " " + ra.startedMillis() + " READY 0 "));
+    assertThat(watched).anySatisfy(k -> assertThat(k).startsWith(b.uuid() + " ").contains(" FAILED "));
     // SIGKILL a's process: the supervisor restarts it; the report counts the restart and keeps the failure
     String pid = ea.sidecar().status().instanceId().substring(4);
     ProcessHandle.of(Long.parseLong(pid)).orElseThrow().destroyForcibly();
@@ -87,6 +74,9 @@ class SessionStatusesTest {
     assertThat(status(a).activity().lastFailure()).as("the crash, remembered after the recovery").isNotEmpty();
     assertThat(status(a).activity().lastFailureMillis()).isPositive();
     assertThat(status(a).startedMillis()).isEqualTo(ra.startedMillis());
+    assertThat(sessions.watchKeys()).as("the restart and the failure change what the watch sees").isNotEqualTo(watched)
+        .anySatisfy(k -> assertThat(k).startsWith(a.uuid() + " " + ra.startedMillis() + " READY 1 ")
+            .endsWith(" " + status(a).activity().lastFailureMillis()));
     // the driver says a's session closed: its sidecar stops and is no longer reported
     closedOnDriver.add(a.connectId());
     sessions.sweep();
