@@ -6,7 +6,9 @@ on ``local-cluster[N,1,1024]`` (a Master, N Workers and N executor JVMs), with t
 """
 from __future__ import annotations
 
+import contextlib
 import glob
+import json
 import os
 import re
 import shutil
@@ -14,7 +16,7 @@ import signal
 import socket
 import subprocess
 import time
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import pyspark
 
@@ -56,9 +58,26 @@ def pids_running_in(top: str) -> List[int]:
     return [p for p in out if p != os.getpid()]
 
 
+@contextlib.contextmanager
+def client_env_restored(*extra: str) -> Iterator[None]:
+    """Restores, at the end, what the Connect client changes in this process's environment: it marks
+    the process Connect-only (``SPARK_CONNECT_MODE_ENABLED``, ``SPARK_REMOTE``) and keeps it so after
+    its sessions stop, which would stop later tests from starting classic SparkContexts; also the
+    ``extra`` names the caller sets."""
+    saved = {k: os.environ.get(k) for k in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE") + extra}
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 class ConnectServer:
-    """One Connect server; :meth:`stop` stops it and everything it started (bounded), and removes its
-    executors' work directory."""
+    """One Connect server; :meth:`stop` stops the sessions made by :meth:`session`, the server and
+    everything it started (bounded), and removes its executors' work directory."""
 
     def __init__(self, plugin_jar: str, work: str, conf: Dict[str, str], executors: int = 2) -> None:
         self.work = work
@@ -66,6 +85,7 @@ class ConnectServer:
         self.port = free_port()
         self.log_path = os.path.join(work, "connect-server.log")
         self.app_id: Optional[str] = None
+        self._sessions: List[object] = []
         args = [os.path.join(SPARK_HOME, "bin", "spark-submit"),
                 "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
                 "--master", "local-cluster[%d,1,1024]" % executors, "--jars", plugin_jar]
@@ -118,13 +138,44 @@ class ConnectServer:
         """A new Connect session of the real Python client."""
         from pyspark.sql import SparkSession
 
-        return SparkSession.builder.remote(self.url).create()
+        s = SparkSession.builder.remote(self.url).create()
+        self._sessions.append(s)
+        return s
+
+    def session_file(self, executor_dir: str, uuid: str) -> str:
+        """Where an executor publishes a session's sidecar (its discovery file)."""
+        return os.path.join(executor_dir, ".spark-sidecar", "executor.session-%s.json" % uuid)
+
+    def session_sidecars(self, uuid: str) -> List[int]:
+        """The session's sidecar processes now (its protocol agents, one per executor), as the executors
+        publish them (the discovery files' ``instance_id``: a warm agent's command line does not name
+        the session); only live ones."""
+        pids = set()
+        for d in self.executor_dirs():
+            try:
+                with open(self.session_file(d, uuid)) as f:
+                    doc = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if doc.get("instance_id", "").startswith("pid ") and os.path.exists("/proc/%s" % doc["instance_id"][4:]):
+                pids.add(int(doc["instance_id"][4:]))
+        return sorted(pids)
+
+    def executors_with(self, uuid: str) -> List[str]:
+        """The executors (ids) that publish a sidecar of the session."""
+        return sorted(os.path.basename(d) for d in self.executor_dirs() if os.path.isfile(self.session_file(d, uuid)))
 
     def executor_dirs(self) -> List[str]:
         """The executors' working directories (``<SPARK_HOME>/work/<app id>/<executor id>``)."""
         return sorted(glob.glob(os.path.join(SPARK_HOME, "work", self.app_id or "none", "*")))
 
     def stop(self, timeout: float = 60) -> None:
+        for session in self._sessions:
+            try:
+                session.stop()
+            except Exception:  # noqa: BLE001 - a session a test stopped already
+                pass
+        self._sessions = []
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:

@@ -18,7 +18,7 @@ from typing import Dict, Iterator, List
 import pytest
 
 import connect_tool
-from connect_server import ConnectServer, pids_with
+from connect_server import ConnectServer, client_env_restored, pids_with
 
 MAX_PER_EXECUTOR = 2
 #: Two versions of one small pure-Python PyPI package with a console script.
@@ -84,22 +84,10 @@ class Env:
         return files
 
     def sidecars_of(self, uuid: str) -> List[int]:
-        """The session's sidecar processes now (its protocol agents, one per executor), as its executors
-        publish them (the discovery files' ``instance_id``); only live ones."""
-        pids = set()
-        for d in self.server.executor_dirs():
-            try:
-                with open(os.path.join(d, ".spark-sidecar", "executor.session-%s.json" % uuid)) as f:
-                    doc = json.load(f)
-            except (OSError, ValueError):
-                continue
-            if doc.get("instance_id", "").startswith("pid ") and _alive(int(doc["instance_id"][4:])):
-                pids.add(int(doc["instance_id"][4:]))
-        return sorted(pids)
+        return self.server.session_sidecars(uuid)
 
     def executors_with(self, uuid: str) -> List[str]:
-        return sorted(os.path.basename(d) for d in self.server.executor_dirs()
-                      if os.path.isfile(os.path.join(d, ".spark-sidecar", "executor.session-%s.json" % uuid)))
+        return self.server.executors_with(uuid)
 
 
 def _uuid_by_task(spark) -> str:
@@ -129,27 +117,12 @@ def env(plugin_jar: str, py_files: str, tool_envs: Dict[str, str], tmp_path_fact
         "spark.sidecar.restart.backoff": "200ms",
         "spark.sidecar.session.maxPerExecutor": str(MAX_PER_EXECUTOR),
     })
-    e = None
-    # the Connect client marks this Python process as Connect-only (SPARK_CONNECT_MODE_ENABLED) and keeps it so
-    # after its sessions stop: restored at the end, so later tests can start classic SparkContexts
-    saved = {k: os.environ.get(k) for k in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE")}
-    try:
-        server.await_ready()
-        e = Env(server, tool_envs, py_files)
-        yield e
-    finally:
-        if e is not None:
-            for s in e.sessions.values():
-                try:
-                    s.stop()
-                except Exception:  # noqa: BLE001 - a session a test already stopped
-                    pass
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        server.stop()
+    with client_env_restored():
+        try:
+            server.await_ready()
+            yield Env(server, tool_envs, py_files)
+        finally:
+            server.stop()  # and every session
 
 
 def _alive(pid: int) -> bool:

@@ -25,7 +25,7 @@ from typing import Callable, Dict, Iterator, List, Optional
 import pytest
 
 import connect_tool
-from connect_server import SPARK_HOME, ConnectServer, free_port
+from connect_server import SPARK_HOME, ConnectServer, client_env_restored, free_port
 
 # the probe UDF below goes to the executors by value: this test module is not on their path
 from pyspark import cloudpickle  # noqa: E402
@@ -146,22 +146,10 @@ class Env:
         raise AssertionError("session %s has sidecars on %s only" % (name, self.executors_with(self.uuids[name])))
 
     def sidecars_of(self, uuid: str) -> List[int]:
-        """The session's sidecar processes (its agents, one per executor) as the executors publish them
-        (the discovery files' ``instance_id``): a warm agent's command line does not name the session."""
-        pids = set()
-        for d in self.server.executor_dirs():
-            try:
-                with open(os.path.join(d, ".spark-sidecar", "executor.session-%s.json" % uuid)) as f:
-                    doc = json.load(f)
-            except (OSError, ValueError):
-                continue
-            if doc.get("instance_id", "").startswith("pid ") and os.path.exists("/proc/%s" % doc["instance_id"][4:]):
-                pids.add(int(doc["instance_id"][4:]))
-        return sorted(pids)
+        return self.server.session_sidecars(uuid)
 
     def executors_with(self, uuid: str) -> List[str]:
-        return sorted(os.path.basename(d) for d in self.server.executor_dirs()
-                      if os.path.isfile(os.path.join(d, ".spark-sidecar", "executor.session-%s.json" % uuid)))
+        return self.server.executors_with(uuid)
 
     def sessions_json(self, session: str = "") -> dict:
         return json.loads(_get(self.ui + "/sidecars/json/sessions/" + ("?session=" + session if session else "")))
@@ -200,35 +188,22 @@ def env(plugin_jar: str, py_files: str, tmp_path_factory: pytest.TempPathFactory
     with open(wide, "w") as f:
         f.write("#!/bin/sh\nprintf 'executor-wide %s\\n' \"$(cat \"$SIDECAR_IN/name.txt\")\" > \"$SIDECAR_OUT/result.txt\"\n")
     os.chmod(wide, 0o755)
-    saved = {k: os.environ.get(k) for k in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_IP")}
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # the driver UI listens on loopback only
-    server = ConnectServer(plugin_jar + "," + udf_jar, work, {
-        "spark.sidecar.runtime": "process", "spark.sidecar.command": wide, "spark.sidecar.protocol": "v1",
-        # the default heartbeat: session sidecars' changes reach the driver at once all the same
-        "spark.sidecar.health.interval": "5s", "spark.sidecar.stopTimeout": "2s",
-        "spark.sidecar.restart.backoff": "200ms",
-        "spark.ui.enabled": "true", "spark.ui.port": str(free_port()), "spark.ui.showConsoleProgress": "false",
-        "spark.metrics.conf.*.sink.prometheusServlet.class": "org.apache.spark.metrics.sink.PrometheusServlet",
-        "spark.metrics.conf.*.sink.prometheusServlet.path": "/metrics/prometheus",
-    })
-    e = None
-    try:
-        server.await_ready()
-        e = Env(server, work, py_files)
-        yield e
-    finally:
-        if e is not None:
-            for s in e.sessions.values():
-                try:
-                    s.stop()
-                except Exception:  # noqa: BLE001 - a session a test already stopped
-                    pass
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        server.stop()
+    with client_env_restored("SPARK_LOCAL_IP"):
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"  # the driver UI listens on loopback only
+        server = ConnectServer(plugin_jar + "," + udf_jar, work, {
+            "spark.sidecar.runtime": "process", "spark.sidecar.command": wide, "spark.sidecar.protocol": "v1",
+            # the default heartbeat: session sidecars' changes reach the driver at once all the same
+            "spark.sidecar.health.interval": "5s", "spark.sidecar.stopTimeout": "2s",
+            "spark.sidecar.restart.backoff": "200ms",
+            "spark.ui.enabled": "true", "spark.ui.port": str(free_port()), "spark.ui.showConsoleProgress": "false",
+            "spark.metrics.conf.*.sink.prometheusServlet.class": "org.apache.spark.metrics.sink.PrometheusServlet",
+            "spark.metrics.conf.*.sink.prometheusServlet.path": "/metrics/prometheus",
+        })
+        try:
+            server.await_ready()
+            yield Env(server, work, py_files)
+        finally:
+            server.stop()  # and every session
 
 
 def test_two_sessions_sidecars_show_per_executor_and_session_in_the_json_the_tab_and_prometheus(env: Env) -> None:

@@ -60,20 +60,9 @@ final class SidecarsJson {
     Format.json(sb, r.executorId());
     sb.append(",\"host\":");
     Format.json(sb, r.host());
-    sb.append(",\"runtime\":");
-    Format.json(sb, r.runtime());
-    sb.append(",\"state\":");
-    Format.json(sb, r.state());
-    sb.append(",\"restarts\":").append(r.restarts()).append(",\"lastExitCode\":").append(r.lastExitCode())
-        .append(",\"permanent\":").append(r.permanent()).append(",\"reason\":");
-    Format.json(sb, r.reason());
-    sb.append(",\"instance\":");
-    Format.json(sb, r.instanceId());
-    sb.append(",\"stateSinceMillis\":").append(r.stateSinceMillis()).append(",\"reportAgeMillis\":")
-        .append(r.reportAgeMillis()).append(",\"lastFailure\":");
-    Format.json(sb, r.lastFailure());
-    sb.append(",\"lastFailureMillis\":").append(r.lastFailureMillis()).append(",\"handoffs\":");
-    totals(sb, r.handoffs());
+    state(sb, r.runtime(), r.state(), r.restarts(), r.lastExitCode(), r.reason(), r.instanceId(), r.stateSinceMillis());
+    sb.append(",\"permanent\":").append(r.permanent()).append(",\"reportAgeMillis\":").append(r.reportAgeMillis());
+    failureAndHandoffs(sb, r.lastFailure(), r.lastFailureMillis(), r.handoffs());
     sb.append(",\"sessions\":[");
     for (int i = 0; i < r.sessions().size(); i++) {
       if (i > 0) {
@@ -82,6 +71,28 @@ final class SidecarsJson {
       session(sb, r.sessions().get(i));
     }
     sb.append("]}");
+  }
+
+  /** The fields an executor's row and a session's share, from runtime to stateSinceMillis. */
+  private static void state(StringBuilder sb, String runtime, String state, int restarts, int lastExitCode, String reason,
+      String instance, long stateSinceMillis) {
+    sb.append(",\"runtime\":");
+    Format.json(sb, runtime);
+    sb.append(",\"state\":");
+    Format.json(sb, state);
+    sb.append(",\"restarts\":").append(restarts).append(",\"lastExitCode\":").append(lastExitCode).append(",\"reason\":");
+    Format.json(sb, reason);
+    sb.append(",\"instance\":");
+    Format.json(sb, instance);
+    sb.append(",\"stateSinceMillis\":").append(stateSinceMillis);
+  }
+
+  /** The last failure (its text and time) and the hand-off totals, as both rows have them. */
+  private static void failureAndHandoffs(StringBuilder sb, String lastFailure, long lastFailureMillis, HandoffTotals t) {
+    sb.append(",\"lastFailure\":");
+    Format.json(sb, lastFailure);
+    sb.append(",\"lastFailureMillis\":").append(lastFailureMillis).append(",\"handoffs\":");
+    totals(sb, t);
   }
 
   /** Every session sidecar matching {@code filter} (a session uuid or Connect id; "" for all). */
@@ -133,20 +144,9 @@ final class SidecarsJson {
     Format.json(sb, s.session());
     sb.append(",\"connectSession\":");
     Format.json(sb, s.connectSession());
-    sb.append(",\"runtime\":");
-    Format.json(sb, s.runtime());
-    sb.append(",\"state\":");
-    Format.json(sb, s.state());
-    sb.append(",\"restarts\":").append(s.restarts()).append(",\"lastExitCode\":").append(s.lastExitCode())
-        .append(",\"reason\":");
-    Format.json(sb, s.reason());
-    sb.append(",\"instance\":");
-    Format.json(sb, s.instanceId());
-    sb.append(",\"stateSinceMillis\":").append(s.stateSinceMillis()).append(",\"startedMillis\":")
-        .append(s.startedMillis()).append(",\"lastFailure\":");
-    Format.json(sb, s.lastFailure());
-    sb.append(",\"lastFailureMillis\":").append(s.lastFailureMillis()).append(",\"handoffs\":");
-    totals(sb, s.handoffs());
+    state(sb, s.runtime(), s.state(), s.restarts(), s.lastExitCode(), s.reason(), s.instanceId(), s.stateSinceMillis());
+    sb.append(",\"startedMillis\":").append(s.startedMillis());
+    failureAndHandoffs(sb, s.lastFailure(), s.lastFailureMillis(), s.handoffs());
     sb.append('}');
   }
 
