@@ -5,12 +5,21 @@ seed's venv-pack archive (tabulate from PyPI) and run a job that unpacks it and 
 then ask for the session sidecar and time, side by side, one-row jobs through
 (1) the session sidecar's first use (it starts), (2) the same sidecar again (steady state), and
 (3) the executor-wide sidecar (the same command from the same environment, shipped with
-spark.archives) from a session that asks for none. Two servers, one after the other, side by side:
+spark.archives) from a session that asks for none (with the same artifacts added). Two servers, one after the other, side by side:
 ``spark.sidecar.session.warmAgent=false`` (each session sidecar's agent starts its own JVM) and
 ``true`` (the default: it takes the executor's warm agent JVM). Prints medians, the start time
 the executor logged ("sidecar of session ... ready in N ms", at the task's start, before its body)
 and what first use adds to the task itself: that start plus the extra time the UDF measured around
 the seed's call (first minus second job), free of the jobs' scheduling noise.
+
+Steady state, like for like: in every session, jobs of one task that each make K hand-offs in a
+row through the session's sidecar, next to the same jobs in a session that asks for none (the
+executor-wide sidecar: the same command from the same environment), alternating, after one job of
+warm-up for each new sidecar (its agent JVM compiles its hot paths), each hand-off timed inside the
+task (finding the sidecar and the hand-off, as a UDF does per row). Once with the
+seed's command (tabulate's console script and the environment's python: ~100 ms of interpreter
+starts per hand-off) and once, on a third server, with a cheap command (``cp``), where the protocol
+and the agent are all there is to measure.
 
     python3 it-tests/src/test/python/bench_connect_first_use.py [sessions=7]
 """
@@ -62,11 +71,39 @@ def _in_task(spark) -> float:
         ct.call_tool(name)
         return "%.3f" % ((t.perf_counter() - t0) * 1000)
 
-    return float(spark.range(1).select(udf(timed, StringType())(col("id").cast("string")).alias("ms")).collect()[0].ms)
+    return float(spark.range(1).select(udf(timed, StringType(), useArrow=False)(col("id").cast("string")).alias("ms")).collect()[0].ms)
 
 
-def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> Dict[str, List[float]]:
-    """One server (``spark.sidecar.session.warmAgent=<warm_agent>``), n sessions: the times in ms."""
+#: The cheap command of the steady-state comparison: the seed's outputs, no interpreter started.
+CHEAP_COMMAND = "sh -c 'cp in/rows.csv out/table.txt && echo cheap > out/version.txt'"
+
+
+def _per_handoff(spark, k: int) -> List[float]:
+    """One task making ``k`` hand-offs in a row through the sidecar its session sees (the seed's
+    ``call_tool``, as a UDF calls it per row); each one's time in ms, measured in the task."""
+    from pyspark.sql.functions import col, udf
+    from pyspark.sql.types import StringType
+
+    def many(name: str) -> str:
+        import json as j
+        import time as t
+
+        import connect_tool as ct
+        times = []
+        for _ in range(k):
+            t0 = t.perf_counter()
+            ct.call_tool(name)
+            times.append((t.perf_counter() - t0) * 1000)
+        return j.dumps(times)
+
+    import json
+    return json.loads(spark.range(1).select(udf(many, StringType(), useArrow=False)(col("id").cast("string")).alias("t")).collect()[0].t)
+
+
+def measure(work: str, archive: str, client: str, n: int, warm_agent: bool, command: str = connect_tool.COMMAND,
+            k: int = 10) -> Dict[str, List[float]]:
+    """One server (``spark.sidecar.session.warmAgent=<warm_agent>``, executor-wide and session
+    sidecars running ``command`` from the archive), n sessions: the times in ms."""
     from pyspark.sql.functions import col, udf
     from pyspark.sql.types import StringType
 
@@ -74,17 +111,18 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
     # steady state compares like with like
     server = ConnectServer(_plugin_jar(), work, {
         "spark.archives": "%s#%s" % (archive, connect_tool.FRAGMENT), "spark.sidecar.runtime": "process",
-        "spark.sidecar.process.archive": connect_tool.FRAGMENT, "spark.sidecar.command": connect_tool.COMMAND,
+        "spark.sidecar.process.archive": connect_tool.FRAGMENT, "spark.sidecar.command": command,
         "spark.sidecar.protocol": "v1", "spark.sidecar.stopTimeout": "2s",
         "spark.sidecar.session.warmAgent": str(warm_agent).lower(),
         "spark.sidecar.session.maxPerExecutor": str(n + 1)}, executors=1)
     out: Dict[str, List[float]] = {"first": [], "steady": [], "wide": [], "logged": [], "warm": [0.0],
-                                   "in_task_added": []}
+                                   "in_task_added": [], "handoff_session": [], "handoff_wide": []}
     plain = None
     try:
         server.await_ready()
-        plain = server.session()
+        plain = server.session()  # asks for no sidecar; the same artifacts as the sessions (like for like)
         plain.addArtifacts(client, pyfile=True)
+        plain.addArtifacts("%s#%s" % (archive, connect_tool.FRAGMENT), archive=True)
         connect_tool.run(plain, n=1)  # warm the executor-wide path once
         for _ in range(n):
             s = server.session()
@@ -97,9 +135,9 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
                 return x
 
             # unpacks the archive and warms the session's Python worker (no sidecar asked yet)
-            s.range(1).select(udf(warm, StringType())(col("id").cast("string"))).collect()
-            for k, v in connect_tool.session_conf().items():
-                s.conf.set(k, v)
+            s.range(1).select(udf(warm, StringType(), useArrow=False)(col("id").cast("string"))).collect()
+            for key, v in connect_tool.session_conf(command=command).items():
+                s.conf.set(key, v)
             t0 = time.perf_counter()
             in_first = _in_task(s)
             out["first"].append((time.perf_counter() - t0) * 1000)
@@ -107,7 +145,11 @@ def measure(work: str, archive: str, client: str, n: int, warm_agent: bool) -> D
             in_steady = _in_task(s)
             out["steady"].append((time.perf_counter() - t0) * 1000)
             out["in_task_added"].append(in_first - in_steady)
-            out["wide"].append(_timed(lambda: connect_tool.run(plain, n=1)))
+            out["wide"].append(_timed(lambda: _in_task(plain)))
+            _per_handoff(s, k)  # a new sidecar's agent JVM compiles its hot paths first: not steady state yet
+            for r in range(2):  # steady state, like for like: the order alternates
+                for who in ((s, "handoff_session"), (plain, "handoff_wide"))[::1 if r % 2 == 0 else -1]:
+                    out[who[1]] += _per_handoff(who[0], k)
             s.stop()
         for d in server.executor_dirs():
             with open(os.path.join(d, "stderr"), "rb") as f:
@@ -130,6 +172,9 @@ def main(n: int) -> None:
             d = os.path.join(work, "warm" if warm_agent else "cold")
             os.makedirs(d)
             runs[warm_agent] = measure(d, archive, client, n, warm_agent)
+        d = os.path.join(work, "cheap")
+        os.makedirs(d)
+        cheap = measure(d, archive, client, max(3, n // 2), True, CHEAP_COMMAND, k=200)
     p50 = statistics.median
 
     def row(what: str, key: str) -> None:
@@ -152,8 +197,24 @@ def main(n: int) -> None:
                                               p50(task[True]), p50(task[True]) / p50(task[False])))
     print("  session sidecars whose agent was the warm JVM: %d of %d (cold JVM server: %d)"
           % (runs[True]["warm"][0], n, runs[False]["warm"][0]))
+    print()
+    print("steady state, like for like: one hand-off in a task, timed in the task (p50 and p99 ms; the same"
+          " command from the same environment; session and executor-wide jobs alternating)")
+    print("  %-44s %9s %9s %9s %9s   %5s" % ("", "session", "", "exec-wide", "", "p50"))
+    print("  %-44s %9s %9s %9s %9s   %5s" % ("command (server, hand-offs each side)", "p50", "p99", "p50", "p99",
+                                            "s/e"))
+
+    def p99(v: List[float]) -> float:
+        v = sorted(v)
+        return v[min(len(v) - 1, len(v) * 99 // 100)]
+
+    for what, r in (("tabulate + python (cold JVM agents)", runs[False]), ("tabulate + python (warm agent)", runs[True]),
+                    ("cp (warm agent)", cheap)):
+        a, b = r["handoff_session"], r["handoff_wide"]
+        print("  %-44s %9.2f %9.2f %9.2f %9.2f   %5.2f" % ("%s, %d" % (what, len(a)), p50(a), p99(a), p50(b), p99(b),
+                                                          p50(a) / p50(b)))
+    print("  session sidecars whose agent was the warm JVM (cp server): %d of %d" % (cheap["warm"][0], len(cheap["first"])))
     for k, r in runs.items():
-        print("  steady/executor-wide (%s): %.2f" % ("warm" if k else "cold JVM", p50(r["steady"]) / p50(r["wide"])))
         print("  all (%s): first %s | steady %s | added %s | added to the task %s" % (
               "warm" if k else "cold JVM", " ".join("%.0f" % x for x in r["first"]),
               " ".join("%.0f" % x for x in r["steady"]), " ".join("%.0f" % x for x in added[k]),

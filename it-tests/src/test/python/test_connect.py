@@ -100,7 +100,7 @@ def _uuid_by_task(spark) -> str:
         from pyspark import TaskContext
         return re.search(r"spark-session-([0-9a-f-]{36})(?=,|$)", TaskContext.get().getLocalProperty("spark.job.tags")).group(1)
 
-    return spark.range(1).select(udf(tag, StringType())("id").alias("u")).collect()[0].u
+    return spark.range(1).select(udf(tag, StringType(), useArrow=False)("id").alias("u")).collect()[0].u
 
 
 @pytest.fixture(scope="module")

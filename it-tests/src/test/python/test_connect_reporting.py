@@ -53,7 +53,7 @@ def run_probe(spark, n: int) -> List[str]:
     from pyspark.sql.functions import col, udf
     from pyspark.sql.types import StringType
 
-    tool = udf(probe_tool, StringType())
+    tool = udf(probe_tool, StringType(), useArrow=False)
     return [r.out for r in spark.range(0, n, 1, n).select(tool(col("id").cast("string")).alias("out")).collect()]
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))

@@ -85,7 +85,7 @@ def run(spark, n: int = 4) -> List[Dict[str, str]]:
     from pyspark.sql.functions import col, udf
     from pyspark.sql.types import StringType
 
-    tool = udf(call_tool, StringType())
+    tool = udf(call_tool, StringType(), useArrow=False)  # a plain Python UDF (no type-hint inference)
     rows = spark.range(0, n, 1, n).select(tool(col("id").cast("string")).alias("out")).collect()
     return [json.loads(r.out) for r in rows]
 

@@ -185,8 +185,16 @@ public final class Agent implements AutoCloseable {
     Path dir = protocol.requestDir(id);
     // running duplicates are caught by the claimed set; finished ones by their done marker
     if (Files.exists(protocol.done(id))) {
-      System.err.println("sidecar-agent: request " + id + " was started twice; the duplicate start is dropped");
-      AtomicFiles.deleteQuietly(queued);
+      boolean duplicate;
+      try {
+        duplicate = Files.deleteIfExists(queued); // gone: a listing taken before this request was claimed and ran
+      } catch (IOException e) {
+        duplicate = true;
+        AtomicFiles.deleteQuietly(queued);
+      }
+      if (duplicate) {
+        System.err.println("sidecar-agent: request " + id + " was started twice; the duplicate start is dropped");
+      }
       return false;
     }
     try {
