@@ -45,9 +45,7 @@ public final class SidecarsTabBenchmark {
         .set("spark.plugins", "io.sparksidecar.plugin.SidecarPlugin").set("spark.sidecar.runtime", "process")
         .set("spark.sidecar.command", "sleep 600").set("spark.sidecar.stopTimeout", "2s")
         .set("spark.sidecar.health.staleAfter", "600s");
-    // a local-mode executor keeps its process sidecar's pid list and log in the working directory: removed after the run
-    List<java.nio.file.Path> left = java.util.stream.Stream.of("sidecar-pids", "sidecar-driver.log").map(java.nio.file.Path::of)
-        .filter(f -> !java.nio.file.Files.exists(f)).toList();
+    // a local-mode executor keeps its files in the working directory while it runs; it removes them when it stops
     try (JavaSparkContext sc = new JavaSparkContext(conf)) {
       SidecarRegistry registry = SidecarDriverPlugin.registry();
       long now = System.currentTimeMillis();
@@ -105,10 +103,6 @@ public final class SidecarsTabBenchmark {
           jobs = ms[0];
         }
         System.out.printf(Locale.ROOT, "%-44s %10.1f %10.1f %10.0f %10.2f%n", page[0], ms[0], ms[1], ms[2] / 1024, ms[0] / jobs);
-      }
-    } finally {
-      for (java.nio.file.Path f : left) {
-        java.nio.file.Files.deleteIfExists(f);
       }
     }
   }

@@ -195,5 +195,6 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
     } catch (RuntimeException e) {
       LOG.warn("spark-sidecar: executor {} failed to stop its health reporter", executorId, e);
     }
+    io.sparksidecar.plugin.runtime.WorkDirFiles.tidy(Path.of("").toAbsolutePath()); // nothing left in a local-mode driver's cwd
   }
 }

@@ -185,7 +185,7 @@ public final class DockerRuntime implements SidecarRuntime {
 
   /** Extracts the sh agent from the protocol jar to the work dir (readable by any uid). */
   private static Path agentScript(Path workDir) {
-    Path target = workDir.resolve("sidecar-agent.sh");
+    Path target = io.sparksidecar.plugin.runtime.WorkDirFiles.agentScript(workDir);
     try (InputStream in = DockerRuntime.class.getResourceAsStream("/io/sparksidecar/protocol/agent/sidecar-agent.sh")) {
       if (in == null) {
         throw new SidecarException("sidecar-agent.sh is missing from the plugin jar");

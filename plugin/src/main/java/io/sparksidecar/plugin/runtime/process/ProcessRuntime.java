@@ -150,7 +150,7 @@ public final class ProcessRuntime implements SidecarRuntime {
    * dies without stopping it (SIGKILL). Best effort: a failure here is reported, not fatal.
    */
   static void recordForWatchdog(Path workDir, String appId, String executorId, Process p) {
-    Path pids = workDir.resolve("sidecar-pids");
+    Path pids = io.sparksidecar.plugin.runtime.WorkDirFiles.pids(workDir);
     try {
       long start = p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(0L);
       Files.writeString(pids, p.pid() + " " + start + "\n", java.nio.file.StandardOpenOption.CREATE,

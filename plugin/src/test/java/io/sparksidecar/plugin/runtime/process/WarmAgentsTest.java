@@ -84,7 +84,7 @@ class WarmAgentsTest {
   void aWarmAgentEndsWithItsStdinAndCloseStopsTheSpare() throws Exception {
     ProcessRuntime.keepWarmAgent("app-w", "5", work);
     Process spare = awaitSpare();
-    assertThat(Files.readString(work.resolve("sidecar-pids"))).contains(spare.pid() + " "); // for the watchdog
+    assertThat(Files.readString(io.sparksidecar.plugin.runtime.WorkDirFiles.pids(work))).contains(spare.pid() + " "); // for the watchdog
     spare.getOutputStream().close(); // what the executor's death does to the pipe
     assertThat(spare.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(spare.exitValue()).isZero();

@@ -1,0 +1,67 @@
+package io.sparksidecar.plugin.runtime;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * The files the plugin keeps in an executor's working directory, and their removal when the
+ * executor stops cleanly. In a cluster that directory is Spark's own per-executor one; in local mode
+ * it is the driver's working directory (the user's), so nothing must be left there that is not worth
+ * keeping: the watchdog's pid list and the sh agent's copy are removed, empty directories and
+ * empty logs too; a sidecar log with something in it stays (it is the sidecar's diagnostics, next
+ * to the executor's own logs). The names carry this JVM's pid where two executors (two local-mode
+ * applications) could share a directory. Best effort: a failure to remove is not an error.
+ */
+public final class WorkDirFiles {
+  private static final long PID = ProcessHandle.current().pid();
+
+  private WorkDirFiles() {}
+
+  /** Where this executor JVM lists its process sidecars' pids for the watchdog (one file per JVM). */
+  public static Path pids(Path workDir) {
+    return workDir.resolve("sidecar-pids-" + PID);
+  }
+
+  /** Where this executor JVM puts the copy of the sh agent its containers mount. */
+  public static Path agentScript(Path workDir) {
+    return workDir.resolve("sidecar-agent-" + PID + ".sh");
+  }
+
+  /**
+   * At the executor's clean stop, after its sidecars stopped (the plugin's shutdown; blocks for a
+   * few file operations; never throws): removes this JVM's pid list and agent copy, the volumes'
+   * parent and the discovery directory when empty, and empty {@code sidecar-*.log} files.
+   */
+  public static void tidy(Path workDir) {
+    delete(pids(workDir));
+    delete(agentScript(workDir));
+    deleteIfEmpty(workDir.resolve("sidecar-volumes"));
+    deleteIfEmpty(workDir.resolve(".spark-sidecar"));
+    try (DirectoryStream<Path> logs = Files.newDirectoryStream(workDir, "sidecar-*.log")) {
+      for (Path log : logs) {
+        if (Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS) && Files.size(log) == 0) {
+          delete(log);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort
+    }
+  }
+
+  private static void delete(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException | RuntimeException e) {
+      // best effort (a directory that is not empty stays)
+    }
+  }
+
+  private static void deleteIfEmpty(Path dir) {
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      delete(dir);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package io.sparksidecar.plugin.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What an executor's clean stop removes from its working directory, and what it keeps. */
+class WorkDirFilesTest {
+  @TempDir
+  Path work;
+
+  @Test
+  void removesWhatIsNotWorthKeepingAndKeepsLogsWithSomethingInThemAndEverythingElse() throws Exception {
+    Files.writeString(WorkDirFiles.pids(work), "123 456\n");
+    Files.writeString(WorkDirFiles.agentScript(work), "#!/bin/sh\n");
+    Files.createDirectories(work.resolve("sidecar-volumes"));
+    Files.createDirectories(work.resolve(".spark-sidecar"));
+    Files.createFile(work.resolve("sidecar-driver.log"));
+    Files.writeString(work.resolve("sidecar-7.session-abc.log"), "the sidecar said something\n");
+    Files.writeString(work.resolve("sidecar-pids-1"), "another executor JVM's list\n"); // not this JVM's
+    Files.createFile(work.resolve("notes.txt"));
+    Files.createDirectories(work.resolve("data"));
+    WorkDirFiles.tidy(work);
+    try (Stream<Path> left = Files.list(work)) {
+      assertThat(left.map(p -> p.getFileName().toString()).sorted())
+          .containsExactly("data", "notes.txt", "sidecar-7.session-abc.log", "sidecar-pids-1");
+    }
+  }
+
+  @Test
+  void keepsDirectoriesThatAreNotEmptyAndNeverFails() throws Exception {
+    Files.createDirectories(work.resolve("sidecar-volumes").resolve("app-1-3"));
+    Files.writeString(Files.createDirectories(work.resolve(".spark-sidecar")).resolve("executor.json"), "{}");
+    WorkDirFiles.tidy(work);
+    assertThat(work.resolve("sidecar-volumes").resolve("app-1-3")).isDirectory();
+    assertThat(work.resolve(".spark-sidecar").resolve("executor.json")).exists();
+    WorkDirFiles.tidy(work.resolve("no-such-dir"));
+    assertThat(WorkDirFiles.pids(work).getFileName().toString()).isEqualTo("sidecar-pids-" + ProcessHandle.current().pid());
+  }
+}
