@@ -13,7 +13,8 @@ import java.nio.file.Path;
  * keeping: the watchdog's pid list and the sh agent's copy are removed, empty directories and
  * empty logs too; a sidecar log with something in it stays (it is the sidecar's diagnostics, next
  * to the executor's own logs). The names carry this JVM's pid where two executors (two local-mode
- * applications) could share a directory. Best effort: a failure to remove is not an error.
+ * applications) could share a directory; while another one runs there (its pid list is there and its
+ * JVM alive), only this JVM's own files are removed. Best effort: a failure to remove is not an error.
  */
 public final class WorkDirFiles {
   private static final long PID = ProcessHandle.current().pid();
@@ -33,11 +34,15 @@ public final class WorkDirFiles {
   /**
    * At the executor's clean stop, after its sidecars stopped (the plugin's shutdown; blocks for a
    * few file operations; never throws): removes this JVM's pid list and agent copy, the volumes'
-   * parent and the discovery directory when empty, and empty {@code sidecar-*.log} files.
+   * parent and the discovery directory when empty, and empty {@code sidecar-*.log} files (these three
+   * only when no other live executor JVM shares the directory).
    */
   public static void tidy(Path workDir) {
     delete(pids(workDir));
     delete(agentScript(workDir));
+    if (sharedWithALiveExecutor(workDir)) {
+      return; // its sidecars may still log into an empty log of the same name, or be making their directories
+    }
     deleteIfEmpty(workDir.resolve("sidecar-volumes"));
     deleteIfEmpty(workDir.resolve(".spark-sidecar"));
     try (DirectoryStream<Path> logs = Files.newDirectoryStream(workDir, "sidecar-*.log")) {
@@ -49,6 +54,22 @@ public final class WorkDirFiles {
     } catch (IOException | RuntimeException e) {
       // best effort
     }
+  }
+
+  /** Another executor JVM that is still running keeps its pid list here (two local-mode applications in one directory). */
+  private static boolean sharedWithALiveExecutor(Path workDir) {
+    try (DirectoryStream<Path> lists = Files.newDirectoryStream(workDir, "sidecar-pids-*")) {
+      for (Path list : lists) {
+        String suffix = list.getFileName().toString().substring("sidecar-pids-".length());
+        if (suffix.matches("\\d{1,18}") && Long.parseLong(suffix) != PID
+            && ProcessHandle.of(Long.parseLong(suffix)).map(ProcessHandle::isAlive).orElse(false)) {
+          return true;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return true; // cannot tell: keep what might be shared
+    }
+    return false;
   }
 
   private static void delete(Path p) {

@@ -21,14 +21,37 @@ class WorkDirFilesTest {
     Files.createDirectories(work.resolve(".spark-sidecar"));
     Files.createFile(work.resolve("sidecar-driver.log"));
     Files.writeString(work.resolve("sidecar-7.session-abc.log"), "the sidecar said something\n");
-    Files.writeString(work.resolve("sidecar-pids-1"), "another executor JVM's list\n"); // not this JVM's
+    long gone = endedPid();
+    Files.writeString(work.resolve("sidecar-pids-" + gone), "a gone executor JVM's list\n"); // not this JVM's
     Files.createFile(work.resolve("notes.txt"));
     Files.createDirectories(work.resolve("data"));
     WorkDirFiles.tidy(work);
     try (Stream<Path> left = Files.list(work)) {
       assertThat(left.map(p -> p.getFileName().toString()).sorted())
-          .containsExactly("data", "notes.txt", "sidecar-7.session-abc.log", "sidecar-pids-1");
+          .containsExactly("data", "notes.txt", "sidecar-7.session-abc.log", "sidecar-pids-" + gone);
     }
+  }
+
+  @Test
+  void whileAnotherLiveExecutorSharesTheDirectoryOnlyThisJvmsOwnFilesGo() throws Exception {
+    long other = ProcessHandle.current().parent().orElseThrow().pid(); // alive: Maven's JVM, or whatever started this one
+    Files.writeString(work.resolve("sidecar-pids-" + other), "another executor JVM's list\n");
+    Files.writeString(WorkDirFiles.pids(work), "123 456\n");
+    Files.writeString(WorkDirFiles.agentScript(work), "#!/bin/sh\n");
+    Files.createDirectories(work.resolve("sidecar-volumes"));
+    Files.createFile(work.resolve("sidecar-driver.log")); // its sidecar may be about to write into it
+    WorkDirFiles.tidy(work);
+    try (Stream<Path> left = Files.list(work)) {
+      assertThat(left.map(p -> p.getFileName().toString()).sorted())
+          .containsExactly("sidecar-driver.log", "sidecar-pids-" + other, "sidecar-volumes");
+    }
+  }
+
+  /** The pid of a process that has ended. */
+  private static long endedPid() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    p.waitFor();
+    return p.pid();
   }
 
   @Test
