@@ -101,7 +101,7 @@ def _per_handoff(spark, k: int) -> List[float]:
 
 
 def measure(work: str, archive: str, client: str, n: int, warm_agent: bool, command: str = connect_tool.COMMAND,
-            k: int = 10) -> Dict[str, List[float]]:
+            k: int = 20) -> Dict[str, List[float]]:
     """One server (``spark.sidecar.session.warmAgent=<warm_agent>``, executor-wide and session
     sidecars running ``command`` from the archive), n sessions: the times in ms."""
     from pyspark.sql.functions import col, udf

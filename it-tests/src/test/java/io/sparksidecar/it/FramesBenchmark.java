@@ -37,12 +37,16 @@ import org.apache.spark.sql.types.StructType;
  *   <li>hand-written: {@code javaRDD().mapPartitions}, each Row formatted by hand
  *       ({@code fruit,n,price,weight,picked}), streamed into the input, the output read line by
  *       line and split and parsed by hand into Rows, then {@code createDataFrame(rdd, schema)};</li>
+ *   <li>hand-written JSON lines: the same, each Row written as a flat JSON object by hand and read back
+ *       by hand for that layout (the like-for-like baseline of the JSON format, whose records carry
+ *       their field names);</li>
  *   <li>typed: {@code SidecarFrames.transform(df, CSV, schema)} (and JSON and Arrow IPC for reference).</li>
  * </ul>
  * Each round writes the result to Spark's {@code noop} sink (every column computed, nothing
  * stored). Prints the median rows/s of each and typed / hand-written (target >= 0.80), both as the
  * ratio of the medians and as the median of each round's ratio (its paths ran back to back).
- * Run: {@code mvn -q -pl it-tests verify -DskipTests exec:exec@bench-frames} (after
+ * {@code BENCH_EXECUTOR_JAVA_OPTIONS} in the environment goes to {@code spark.executor.extraJavaOptions} (e.g. a
+ * flight recording). Run: {@code mvn -q -pl it-tests verify -DskipTests exec:exec@bench-frames} (after
  * {@code bash images/build.sh}); {@code -Dbench.rounds=N}, {@code -Dbench.rows=N}.
  */
 public final class FramesBenchmark {
@@ -64,11 +68,16 @@ public final class FramesBenchmark {
     int rounds = Integer.getInteger("bench.rounds", 5);
     int rows = Integer.getInteger("bench.rows", 600_000);
     double[] hand = new double[rounds];
+    double[] handJson = new double[rounds];
     double[] csv = new double[rounds];
     double[] json = new double[rounds];
     double[] arrow = new double[rounds];
-    try (JavaSparkContext sc = LocalCluster.start("frames-benchmark", Map.of("spark.sidecar.image", TestImages.DD_CLI,
-        "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker"))) {
+    Map<String, String> conf = new java.util.HashMap<>(Map.of("spark.sidecar.image", TestImages.DD_CLI,
+        "spark.sidecar.protocol", "v1", "spark.sidecar.runtime", "docker"));
+    if (System.getenv("BENCH_EXECUTOR_JAVA_OPTIONS") != null) { // e.g. a flight recording of the executors
+      conf.put("spark.executor.extraJavaOptions", System.getenv("BENCH_EXECUTOR_JAVA_OPTIONS"));
+    }
+    try (JavaSparkContext sc = LocalCluster.start("frames-benchmark", conf)) {
       SparkSession spark = SparkSession.builder().getOrCreate();
       Dataset<Row> df = spark.range(0, rows, 1, 2).selectExpr(
           "element_at(array('apple','banana','cherry','date','elderberry'), cast(id % 5 + 1 AS INT)) AS fruit",
@@ -77,23 +86,26 @@ public final class FramesBenchmark {
       System.out.printf("%d rows in %d partitions (cached: %d)%n", rows, df.rdd().getNumPartitions(), df.count());
       for (int r = -WARMUP; r < rounds; r++) { // the first rounds warm every path up (codegen, JIT, sidecars)
         double h = rate(rows, () -> spark.createDataFrame(handWritten(df.javaRDD()), SCHEMA).write().format("noop").mode("overwrite").save());
+        double hj = rate(rows, () -> spark.createDataFrame(handWrittenJson(df.javaRDD()), SCHEMA).write().format("noop").mode("overwrite").save());
         double c = rate(rows, () -> SidecarFrames.transform(df, Format.CSV, SCHEMA).write().format("noop").mode("overwrite").save());
         double j = rate(rows, () -> SidecarFrames.transform(df, SCHEMA, JSON_AS_DD_NAMES).write().format("noop").mode("overwrite").save());
         double a = rate(rows, () -> SidecarFrames.transform(df, SCHEMA, ARROW_AS_DD_NAMES).write().format("noop").mode("overwrite").save());
         if (r >= 0) {
           hand[r] = h;
+          handJson[r] = hj;
           csv[r] = c;
           json[r] = j;
           arrow[r] = a;
         }
-        System.out.printf(Locale.ROOT, "round %d: hand-written %.0f rows/s, typed CSV %.0f rows/s, typed JSON %.0f rows/s, "
-            + "typed Arrow %.0f rows/s%n", r, h, c, j, a);
+        System.out.printf(Locale.ROOT, "round %d: hand-written %.0f rows/s (JSON lines %.0f), typed CSV %.0f rows/s, typed JSON %.0f "
+            + "rows/s, typed Arrow %.0f rows/s%n", r, h, hj, c, j, a);
       }
       check(spark, df);
     }
     System.out.println();
     System.out.printf(Locale.ROOT, "| %-52s | %14s |%n", "path (" + rows + " rows, 2 executors, dd-cli sidecars)", "median rows/s");
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "hand-written lines (RDD mapPartitions, split/parse)", median(hand));
+    System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "hand-written JSON lines (the same, as JSON objects)", median(handJson));
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames CSV (Spark's univocity writer/parser)", median(csv));
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames JSON (Spark's Jackson writer/parser)", median(json));
     System.out.printf(Locale.ROOT, "| %-52s | %14.0f |%n", "SidecarFrames Arrow IPC (Spark's ArrowWriter)", median(arrow));
@@ -104,13 +116,20 @@ public final class FramesBenchmark {
         median(ratios(json, hand)));
     System.out.printf(Locale.ROOT, "| %-52s | %6.2f  %6.2f |%n", "typed Arrow / hand-written", median(arrow) / median(hand),
         median(ratios(arrow, hand)));
-    System.out.println("rounds: hand  " + Arrays.toString(hand) + "\n        csv   " + Arrays.toString(csv) + "\n        json  "
+    System.out.printf(Locale.ROOT, "| %-52s | %6.2f  %6.2f |%n", "typed JSON / hand-written JSON lines", median(json) / median(handJson),
+        median(ratios(json, handJson)));
+    System.out.println("rounds: hand  " + Arrays.toString(hand) + "\n        hand json " + Arrays.toString(handJson)
+        + "\n        csv   " + Arrays.toString(csv) + "\n        json  "
         + Arrays.toString(json) + "\n        arrow " + Arrays.toString(arrow));
   }
 
   /** Every path gives the same rows (so none is measured doing less). */
   private static void check(SparkSession spark, Dataset<Row> df) {
     Dataset<Row> a = spark.createDataFrame(handWritten(df.javaRDD()), SCHEMA);
+    Dataset<Row> aj = spark.createDataFrame(handWrittenJson(df.javaRDD()), SCHEMA);
+    if (a.exceptAll(aj).count() + aj.exceptAll(a).count() != 0) {
+      throw new IllegalStateException("the hand-written CSV and JSON lines paths differ");
+    }
     for (FrameOptions o : List.of(FrameOptions.of(Format.CSV), JSON_AS_DD_NAMES, ARROW_AS_DD_NAMES)) {
       Dataset<Row> b = SidecarFrames.transform(df, SCHEMA, o);
       long differ = a.exceptAll(b).count() + b.exceptAll(a).count();
@@ -169,6 +188,61 @@ public final class FramesBenchmark {
       r[i] = a[i] / b[i];
     }
     return r;
+  }
+
+  /** The hand-written path with JSON lines ({@code {"fruit":"apple","n":1,...}}), written and read by hand for this layout. */
+  static JavaRDD<Row> handWrittenJson(JavaRDD<Row> rows) {
+    return rows.mapPartitions(FramesBenchmark::byHandJson);
+  }
+
+  private static Iterator<Row> byHandJson(Iterator<Row> rows) throws Exception {
+    List<Row> out = new ArrayList<>();
+    try (Handoff h = Sidecars.get().newHandoff()) {
+      h.writeInput("infile.csv", o -> {
+        Writer w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8), 1 << 16);
+        while (rows.hasNext()) {
+          Row r = rows.next();
+          w.write("{\"fruit\":\"");
+          w.write(r.getString(0)); // plain names: nothing to escape
+          w.write("\",\"n\":");
+          w.write(Integer.toString(r.getInt(1)));
+          w.write(",\"price\":");
+          w.write(r.getDecimal(2).toPlainString());
+          w.write(",\"weight\":");
+          w.write(Double.toString(r.getDouble(3)));
+          w.write(",\"picked\":\"");
+          w.write(r.getDate(4).toString());
+          w.write("\"}\n");
+        }
+        w.flush();
+      });
+      h.expectOutput("outfile.csv").run(Duration.ofMinutes(5));
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(h.openOutput("outfile.csv"), StandardCharsets.UTF_8), 1 << 16)) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          out.add(RowFactory.create(jsonValue(line, "fruit", true), Integer.parseInt(jsonValue(line, "n", false)),
+              new BigDecimal(jsonValue(line, "price", false)), Double.parseDouble(jsonValue(line, "weight", false)),
+              Date.valueOf(jsonValue(line, "picked", true))));
+        }
+      }
+    }
+    return out.iterator();
+  }
+
+  /** The value of {@code "key":} in a flat JSON object of this layout (no escapes, no nesting). */
+  private static String jsonValue(String line, String key, boolean quoted) {
+    int k = line.indexOf("\"" + key + "\":");
+    if (k < 0) {
+      throw new IllegalStateException("no " + key + " in " + line);
+    }
+    int from = k + key.length() + 3;
+    if (quoted) {
+      return line.substring(from + 1, line.indexOf('"', from + 1));
+    }
+    int end = from;
+    while (end < line.length() && line.charAt(end) != ',' && line.charAt(end) != '}') {
+      end++;
+    }
+    return line.substring(from, end);
   }
 
   private static double median(double[] v) {
