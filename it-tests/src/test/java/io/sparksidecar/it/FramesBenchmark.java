@@ -147,34 +147,53 @@ public final class FramesBenchmark {
 
   /** The hand-written path: one hand-off per partition, lines formatted and parsed by hand. */
   static JavaRDD<Row> handWritten(JavaRDD<Row> rows) {
-    return rows.mapPartitions(FramesBenchmark::byHand);
+    return rows.mapPartitions(r -> byHand(r, CSV_LINES));
   }
 
-  private static Iterator<Row> byHand(Iterator<Row> rows) throws Exception {
+  /** How the hand-written paths write a Row as one line and read one back. */
+  private interface Lines extends java.io.Serializable {
+    void write(Writer w, Row r) throws java.io.IOException;
+
+    Row parse(String line);
+  }
+
+  private static final Lines CSV_LINES = new Lines() {
+    @Override
+    public void write(Writer w, Row r) throws java.io.IOException {
+      w.write(r.getString(0));
+      w.write(',');
+      w.write(Integer.toString(r.getInt(1)));
+      w.write(',');
+      w.write(r.getDecimal(2).toPlainString());
+      w.write(',');
+      w.write(Double.toString(r.getDouble(3)));
+      w.write(',');
+      w.write(r.getDate(4).toString());
+      w.write('\n');
+    }
+
+    @Override
+    public Row parse(String line) {
+      String[] f = line.split(",", -1);
+      return RowFactory.create(f[0], Integer.parseInt(f[1]), new BigDecimal(f[2]), Double.parseDouble(f[3]), Date.valueOf(f[4]));
+    }
+  };
+
+  /** One hand-off per partition: every row written as a line, the output read back line by line. */
+  private static Iterator<Row> byHand(Iterator<Row> rows, Lines lines) throws Exception {
     List<Row> out = new ArrayList<>();
     try (Handoff h = Sidecars.get().newHandoff()) {
       h.writeInput("infile.csv", o -> {
         Writer w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8), 1 << 16);
         while (rows.hasNext()) {
-          Row r = rows.next();
-          w.write(r.getString(0));
-          w.write(',');
-          w.write(Integer.toString(r.getInt(1)));
-          w.write(',');
-          w.write(r.getDecimal(2).toPlainString());
-          w.write(',');
-          w.write(Double.toString(r.getDouble(3)));
-          w.write(',');
-          w.write(r.getDate(4).toString());
-          w.write('\n');
+          lines.write(w, rows.next());
         }
         w.flush();
       });
       h.expectOutput("outfile.csv").run(Duration.ofMinutes(5));
       try (BufferedReader in = new BufferedReader(new InputStreamReader(h.openOutput("outfile.csv"), StandardCharsets.UTF_8), 1 << 16)) {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
-          String[] f = line.split(",", -1);
-          out.add(RowFactory.create(f[0], Integer.parseInt(f[1]), new BigDecimal(f[2]), Double.parseDouble(f[3]), Date.valueOf(f[4])));
+          out.add(lines.parse(line));
         }
       }
     }
@@ -192,41 +211,32 @@ public final class FramesBenchmark {
 
   /** The hand-written path with JSON lines ({@code {"fruit":"apple","n":1,...}}), written and read by hand for this layout. */
   static JavaRDD<Row> handWrittenJson(JavaRDD<Row> rows) {
-    return rows.mapPartitions(FramesBenchmark::byHandJson);
+    return rows.mapPartitions(r -> byHand(r, JSON_LINES));
   }
 
-  private static Iterator<Row> byHandJson(Iterator<Row> rows) throws Exception {
-    List<Row> out = new ArrayList<>();
-    try (Handoff h = Sidecars.get().newHandoff()) {
-      h.writeInput("infile.csv", o -> {
-        Writer w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8), 1 << 16);
-        while (rows.hasNext()) {
-          Row r = rows.next();
-          w.write("{\"fruit\":\"");
-          w.write(r.getString(0)); // plain names: nothing to escape
-          w.write("\",\"n\":");
-          w.write(Integer.toString(r.getInt(1)));
-          w.write(",\"price\":");
-          w.write(r.getDecimal(2).toPlainString());
-          w.write(",\"weight\":");
-          w.write(Double.toString(r.getDouble(3)));
-          w.write(",\"picked\":\"");
-          w.write(r.getDate(4).toString());
-          w.write("\"}\n");
-        }
-        w.flush();
-      });
-      h.expectOutput("outfile.csv").run(Duration.ofMinutes(5));
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(h.openOutput("outfile.csv"), StandardCharsets.UTF_8), 1 << 16)) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          out.add(RowFactory.create(jsonValue(line, "fruit", true), Integer.parseInt(jsonValue(line, "n", false)),
-              new BigDecimal(jsonValue(line, "price", false)), Double.parseDouble(jsonValue(line, "weight", false)),
-              Date.valueOf(jsonValue(line, "picked", true))));
-        }
-      }
+  private static final Lines JSON_LINES = new Lines() {
+    @Override
+    public void write(Writer w, Row r) throws java.io.IOException {
+      w.write("{\"fruit\":\"");
+      w.write(r.getString(0)); // plain names: nothing to escape
+      w.write("\",\"n\":");
+      w.write(Integer.toString(r.getInt(1)));
+      w.write(",\"price\":");
+      w.write(r.getDecimal(2).toPlainString());
+      w.write(",\"weight\":");
+      w.write(Double.toString(r.getDouble(3)));
+      w.write(",\"picked\":\"");
+      w.write(r.getDate(4).toString());
+      w.write("\"}\n");
     }
-    return out.iterator();
-  }
+
+    @Override
+    public Row parse(String line) {
+      return RowFactory.create(jsonValue(line, "fruit", true), Integer.parseInt(jsonValue(line, "n", false)),
+          new BigDecimal(jsonValue(line, "price", false)), Double.parseDouble(jsonValue(line, "weight", false)),
+          Date.valueOf(jsonValue(line, "picked", true)));
+    }
+  };
 
   /** The value of {@code "key":} in a flat JSON object of this layout (no escapes, no nesting). */
   private static String jsonValue(String line, String key, boolean quoted) {

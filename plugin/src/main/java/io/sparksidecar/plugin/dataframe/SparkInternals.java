@@ -127,6 +127,25 @@ final class SparkInternals {
     return new Json(new JSONOptions(scalaMap(options), timeZone, FrameCodec.CORRUPT));
   }
 
+  private static RecordWriter recordWriter(Runnable header, java.util.function.Consumer<InternalRow> write, Runnable flush) {
+    return new RecordWriter() {
+      @Override
+      public void header() {
+        header.run();
+      }
+
+      @Override
+      public void write(InternalRow row) {
+        write.accept(row);
+      }
+
+      @Override
+      public void flush() {
+        flush.run();
+      }
+    };
+  }
+
   // ---- CSV ----------------------------------------------------------------------------------
 
   /** Spark's univocity-based CSV writer ({@code UnivocityGenerator}) and parser ({@code UnivocityParser}). */
@@ -140,22 +159,7 @@ final class SparkInternals {
     @Override
     public RecordWriter writer(StructType schema, java.io.Writer out) {
       UnivocityGenerator g = new UnivocityGenerator(schema, out, options);
-      return new RecordWriter() {
-        @Override
-        public void header() {
-          g.writeHeaders();
-        }
-
-        @Override
-        public void write(InternalRow row) {
-          g.write(row);
-        }
-
-        @Override
-        public void flush() {
-          g.flush();
-        }
-      };
+      return recordWriter(g::writeHeaders, row -> g.write(row), g::flush);
     }
 
     @Override
@@ -197,23 +201,12 @@ final class SparkInternals {
     @Override
     public RecordWriter writer(StructType schema, java.io.Writer out) {
       JacksonGenerator g = new JacksonGenerator(schema, out, options);
-      return new RecordWriter() {
-        @Override
-        public void header() {
-          throw new SidecarException("sidecar frames: a header line exists only in CSV");
-        }
-
-        @Override
-        public void write(InternalRow row) {
-          g.write(row);
-          g.writeLineEnding();
-        }
-
-        @Override
-        public void flush() {
-          g.flush();
-        }
-      };
+      return recordWriter(() -> {
+        throw new SidecarException("sidecar frames: a header line exists only in CSV");
+      }, row -> {
+        g.write(row);
+        g.writeLineEnding();
+      }, g::flush);
     }
 
     @Override
