@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import shutil
 import stat
 from typing import Iterable, Iterator, Optional, Tuple, Union
 
@@ -98,7 +99,9 @@ def unlink_quietly(path: str) -> None:
 
 
 def delete_recursively(path: str) -> None:
-    """Deletes ``path`` and everything below it without ever following a symbolic link."""
+    """Deletes ``path`` and everything below it without ever following a symbolic link, also one
+    swapped in while it runs: directories are walked by descriptor (``shutil.rmtree``'s fd-based walk,
+    which checks each directory it opens is the one it examined), never by path."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -109,21 +112,15 @@ def delete_recursively(path: str) -> None:
         except FileNotFoundError:
             pass
         return
-    for _ in range(3):  # a concurrent writer may add a file: a few passes
+    for attempt in range(3):  # a concurrent writer may add a file: a few passes
         try:
-            with os.scandir(path) as it:
-                entries = list(it)
-        except FileNotFoundError:
-            return
-        for e in entries:
-            delete_recursively(e.path)
-        try:
-            os.rmdir(path)
+            shutil.rmtree(path)
             return
         except FileNotFoundError:
             return
         except OSError:
-            continue
+            if attempt == 2 or os.path.islink(path):
+                raise
 
 
 def delete_known(directory: str, files: Iterable[str], subdirectories: Iterable[Tuple[str, Iterable[str]]]) -> bool:

@@ -297,3 +297,20 @@ def test_a_finished_request_is_deleted_in_place_and_planted_links_are_never_foll
                 os.symlink(outside, base / "requests" / "evil" / sub)
     assert sorted(p.read_text() for p in outside.iterdir()) == ["keep", "keep"]
     assert os.listdir(base / "requests") == []
+
+
+def test_deleting_a_request_tree_never_follows_a_link_not_even_one_swapped_in(tmp_path):
+    from sparksidecar import _files
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("keep me")
+    tree = tmp_path / "requests" / "r1"
+    (tree / "out").mkdir(parents=True)
+    (tree / "out" / "x").write_text("x")
+    os.symlink(str(outside), str(tree / "out" / "link"))   # planted by a command
+    _files.delete_recursively(str(tree))
+    assert not tree.exists() and (outside / "precious.txt").read_text() == "keep me"
+    swapped = tmp_path / "requests" / "r2"
+    os.symlink(str(outside), str(swapped))                   # the request directory itself swapped for a link
+    _files.delete_quietly(str(swapped))
+    assert (outside / "precious.txt").read_text() == "keep me" and not swapped.exists()

@@ -195,6 +195,9 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
     } catch (RuntimeException e) {
       LOG.warn("spark-sidecar: executor {} failed to stop its health reporter", executorId, e);
     }
-    io.sparksidecar.plugin.runtime.WorkDirFiles.tidy(Path.of("").toAbsolutePath()); // nothing left in a local-mode driver's cwd
+    // nothing left in a local-mode driver's cwd (the user's): there a sidecar that never failed takes its log along
+    boolean localClean = "driver".equals(executorId) && !failures.any();
+    io.sparksidecar.plugin.runtime.WorkDirFiles.tidy(Path.of("").toAbsolutePath(),
+        localClean ? java.util.List.of("sidecar-" + executorId + ".log", "sidecar-warm-agents.log") : java.util.List.of());
   }
 }

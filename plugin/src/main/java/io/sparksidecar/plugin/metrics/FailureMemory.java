@@ -24,6 +24,11 @@ public final class FailureMemory {
     }
   }
 
+  /** Whether a failure was ever noted (asked at the executor's stop). */
+  public synchronized boolean any() {
+    return at != 0 || !reason.isEmpty();
+  }
+
   /** The activity to report: {@code totals} with the remembered failure. */
   public synchronized ExecutorActivity activity(HandoffTotals totals) {
     return new ExecutorActivity(totals, reason, at);

@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The files the plugin keeps in an executor's working directory, and their removal when the
@@ -12,7 +13,8 @@ import java.nio.file.Path;
  * it is the driver's working directory (the user's), so nothing must be left there that is not worth
  * keeping: the watchdog's pid list and the sh agent's copy are removed, empty directories and
  * empty logs too; a sidecar log with something in it stays (it is the sidecar's diagnostics, next
- * to the executor's own logs). The names carry this JVM's pid where two executors (two local-mode
+ * to the executor's own logs), except in local mode after a run in which the sidecar never failed:
+ * there it holds only the agent's own start and stop lines, and it goes too. The names carry this JVM's pid where two executors (two local-mode
  * applications) could share a directory; while another one runs there (its pid list is there and its
  * JVM alive), only this JVM's own files are removed. Best effort: a failure to remove is not an error.
  */
@@ -38,6 +40,14 @@ public final class WorkDirFiles {
    * only when no other live executor JVM shares the directory).
    */
   public static void tidy(Path workDir) {
+    tidy(workDir, List.of());
+  }
+
+  /**
+   * {@link #tidy(Path)}, and also removes the named logs whatever they hold (only when no other live
+   * executor JVM shares the directory): a local-mode executor's logs of sidecars that never failed.
+   */
+  public static void tidy(Path workDir, List<String> cleanLogs) {
     delete(pids(workDir));
     delete(agentScript(workDir));
     if (sharedWithALiveExecutor(workDir)) {
@@ -45,6 +55,13 @@ public final class WorkDirFiles {
     }
     deleteIfEmpty(workDir.resolve("sidecar-volumes"));
     deleteIfEmpty(workDir.resolve(".spark-sidecar"));
+    for (String name : cleanLogs) {
+      Path log = workDir.resolve(name);
+      if (name.startsWith("sidecar-") && name.endsWith(".log") && log.getParent().equals(workDir)
+          && Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+        delete(log);
+      }
+    }
     try (DirectoryStream<Path> logs = Files.newDirectoryStream(workDir, "sidecar-*.log")) {
       for (Path log : logs) {
         if (Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS) && Files.size(log) == 0) {

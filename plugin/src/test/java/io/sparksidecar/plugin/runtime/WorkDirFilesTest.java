@@ -47,6 +47,29 @@ class WorkDirFilesTest {
     }
   }
 
+  @Test
+  void namedLogsOfSidecarsThatNeverFailedGoWhateverTheyHoldButNothingOutsideTheDirectory() throws Exception {
+    Files.writeString(work.resolve("sidecar-driver.log"), "sidecar-agent: stopped: the agent was terminated by a signal\n");
+    Files.writeString(work.resolve("sidecar-7.log"), "another executor's sidecar said something\n");
+    Path outside = Files.createDirectories(work.resolve("sub")).resolve("sidecar-x.log");
+    Files.writeString(outside, "kept\n");
+    Files.writeString(work.resolve("notes.txt"), "the user's\n");
+    WorkDirFiles.tidy(work, java.util.List.of("sidecar-driver.log", "sub/sidecar-x.log", "notes.txt"));
+    try (Stream<Path> left = Files.list(work)) {
+      assertThat(left.map(p -> p.getFileName().toString()).sorted()).containsExactly("notes.txt", "sidecar-7.log", "sub");
+    }
+    assertThat(outside).exists();
+  }
+
+  @Test
+  void namedLogsStayWhileAnotherLiveExecutorSharesTheDirectory() throws Exception {
+    long other = ProcessHandle.current().parent().orElseThrow().pid();
+    Files.writeString(work.resolve("sidecar-pids-" + other), "another executor JVM's list\n");
+    Files.writeString(work.resolve("sidecar-driver.log"), "its sidecar's line\n");
+    WorkDirFiles.tidy(work, java.util.List.of("sidecar-driver.log"));
+    assertThat(work.resolve("sidecar-driver.log")).exists();
+  }
+
   /** The pid of a process that has ended. */
   private static long endedPid() throws Exception {
     Process p = new ProcessBuilder("true").start();
