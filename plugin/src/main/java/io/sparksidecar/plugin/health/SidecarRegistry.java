@@ -205,7 +205,11 @@ public final class SidecarRegistry {
     dead.sort(Comparator.comparingLong(e -> e.getValue().receivedMillis()));
     for (Map.Entry<String, Row> e : dead.subList(0, dead.size() - retainedDead)) {
       if (rows.remove(e.getKey(), e.getValue())) { // only if no newer report came meanwhile
-        evictedRestarts.addAndGet(e.getValue().report().snapshot().restarts());
+        HealthReport r = e.getValue().report();
+        evictedRestarts.addAndGet(r.snapshot().restarts());
+        // a silent executor's session sidecars stay listed as stopped, with why, as a removed executor's do
+        sessions.changed(e.getKey(), r.sessions(), List.of(), "stopped: executor " + e.getKey() + " silent for "
+            + (nowMillis - e.getValue().receivedMillis()) / 1000 + " s, dropped from the registry", nowMillis);
       }
     }
   }

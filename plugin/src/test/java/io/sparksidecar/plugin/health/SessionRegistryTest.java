@@ -135,6 +135,22 @@ class SessionRegistryTest {
   }
 
   @Test
+  void aSilentExecutorDroppedFromTheRegistryLeavesItsSessionSidecarsListedAsStoppedWithTheirCounts() {
+    SidecarRegistry r = new SidecarRegistry(1_000, 0);
+    r.update(report("1", 1_000, session(A, State.READY, 2, 3, "", 10)), 1_000); // then silent
+    long later = 1_000 + 11 * 1_000;                                            // past 10 x staleAfter
+    r.update(report("2", later), later);                                        // an eviction pass
+    assertThat(r.entries(later)).extracting(e -> e.report().executorId()).containsExactly("2");
+    assertThat(r.sessions().stopped()).singleElement().satisfies(s -> {
+      assertThat(s.executorId()).isEqualTo("1");
+      assertThat(s.report().snapshot().state()).isEqualTo(State.STOPPED);
+      assertThat(s.report().snapshot().reason()).isEqualTo("stopped: executor 1 silent for 11 s, dropped from the registry");
+    });
+    assertThat(r.sessions().handoffs().done()).isEqualTo(3);
+    assertThat(r.sessions().restarts()).isEqualTo(2);
+  }
+
+  @Test
   void aFailedSessionSidecarFailsOnlyThatSessionsTasksUnderEveryPolicy() {
     SessionReport ready = session(A, State.READY, 0, 0, "", 10);
     SessionReport failed = session(A, State.FAILED, 0, 0, "", 10);
