@@ -106,7 +106,9 @@ final class WarmAgents {
           }
         }
         if (p != null && !keepIt) {
+          Path scratch = scratchOf(p);
           p.destroyForcibly(); // closed meanwhile
+          removeRehearsal(p, scratch);
         }
       }
     }, "sidecar-warm-agent");
@@ -117,7 +119,10 @@ final class WarmAgents {
   private static Process start(Place at) throws IOException {
     List<String> argv = new ArrayList<>(ProcessRuntime.agentJvm(true));
     argv.add(AgentLauncher.class.getName());
-    argv.add(at.workDir().resolve("sidecar-warm-" + System.nanoTime()).toString()); // its rehearsal's volume
+    Path scratch = at.workDir().resolve("sidecar-warm-" + System.nanoTime()); // its rehearsal's volume
+    argv.add(scratch.toString());
+    // the rehearsal deletes it when done; an executor SIGKILLed meanwhile leaves it to the watchdog
+    io.sparksidecar.plugin.runtime.docker.Watchdog.deleteWhenGone(scratch);
     Process p = new ProcessBuilder(argv).directory(at.workDir().toFile()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(at.workDir().resolve("sidecar-warm-agents.log").toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -134,24 +139,29 @@ final class WarmAgents {
       spare = null;
     }
     if (p != null) {
+      Path scratch = scratchOf(p); // read while it runs: /proc forgets a reaped process's arguments
       p.destroyForcibly(); // idle (or rehearsing: then its scratch volume is removed below)
-      try {
-        p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      removeRehearsals(p);
+      removeRehearsal(p, scratch);
     }
   }
 
-  /** The scratch volume of a spare killed while it rehearsed (its argument). */
-  private static void removeRehearsals(Process p) {
-    p.info().arguments().ifPresent(args -> {
-      String last = args.length == 0 ? "" : args[args.length - 1];
-      if (last.contains("sidecar-warm-")) {
-        AgentLauncher.deleteTree(Path.of(last));
-      }
-    });
+  /** The scratch volume a warm agent rehearses on (its last argument), or null. */
+  private static Path scratchOf(Process p) {
+    return p.info().arguments().filter(a -> a.length > 0 && a[a.length - 1].contains("sidecar-warm-"))
+        .map(a -> Path.of(a[a.length - 1])).orElse(null);
+  }
+
+  /** After {@code p} was killed: its scratch volume, if it was still rehearsing, and its watchdog entry. */
+  private static void removeRehearsal(Process p, Path scratch) {
+    try {
+      p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (scratch != null) {
+      AgentLauncher.deleteTree(scratch);
+      io.sparksidecar.plugin.runtime.docker.Watchdog.forget(scratch);
+    }
   }
 
   /** For tests: the spare's process, or null. */
