@@ -32,6 +32,7 @@ public final class SidecarDriverPlugin implements DriverPlugin {
 
   private SparkContext sc;
   private SidecarRegistry registry;
+  private volatile io.sparksidecar.plugin.ui.HistoryPublisher history; // with the event log on
   private FailurePolicy policy;
   private final java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
   private io.sparksidecar.plugin.runtime.kubernetes.PodStatusWatcher pods;
@@ -96,6 +97,18 @@ public final class SidecarDriverPlugin implements DriverPlugin {
     }
     // the Sidecars tab and its JSON beside Spark's own (no-op without a UI; never fails the application)
     io.sparksidecar.plugin.ui.SidecarsUi.attach(sc, registry, handoffTotals);
+    if (sc.conf().getBoolean("spark.eventLog.enabled", false)) {
+      // the rows that change go to the event log too, for the history server's Sidecars tab
+      history = new io.sparksidecar.plugin.ui.HistoryPublisher(registry, e -> sc.listenerBus().post(e),
+          SidecarKeys.HISTORY_INTERVAL.get(conf), System::currentTimeMillis);
+      io.sparksidecar.plugin.ui.HistoryPublisher h = history;
+      sc.addSparkListener(new org.apache.spark.scheduler.SparkListener() {
+        @Override
+        public void onApplicationEnd(org.apache.spark.scheduler.SparkListenerApplicationEnd end) {
+          h.publish(); // Spark 3.5 stops its listener bus before plugins: this is its last chance
+        }
+      });
+    }
     LOG.info("spark-sidecar: {} runtime, image '{}', command {}, protocol {}, readiness {}", settings.runtime(),
         settings.image(), settings.command(), settings.protocol(), settings.readiness().kind());
     return conf; // the application id does not exist yet here; executors read it from their own conf
@@ -224,6 +237,9 @@ public final class SidecarDriverPlugin implements DriverPlugin {
   public void shutdown() {
     if (pods != null) {
       pods.close();
+    }
+    if (history != null) {
+      history.close(); // the last rows (Spark 4.x still delivers events posted here)
     }
     try {
       if (registry != null) {

@@ -102,6 +102,9 @@ public final class SidecarKeys {
       "How often executors send a heartbeat to the driver.", Parsers.duration(Duration.ofMillis(100)));
   public static final ConfigKey<Duration> HEALTH_STALE = new ConfigKey<>(PREFIX + "health.staleAfter", "30s",
       "Silence after which the driver marks an executor's sidecar stale; must exceed health.interval.", Parsers.duration(Duration.ofMillis(200)));
+  public static final ConfigKey<Duration> HISTORY_INTERVAL = new ConfigKey<>(PREFIX + "history.interval", "10s",
+      "With `spark.eventLog.enabled`: how often the driver writes the sidecar rows that changed to the event log, for the Sidecars tab of the history server (also at the application's end; `0` for only then).",
+      Parsers.duration(Duration.ZERO));
   public static final ConfigKey<Duration> STOP_TIMEOUT = new ConfigKey<>(PREFIX + "stopTimeout", "10s",
       "Grace period between SIGTERM and SIGKILL when a sidecar is stopped.", Parsers.duration(Duration.ZERO));
   public static final ConfigKey<Duration> STARTUP_TIMEOUT = new ConfigKey<>(PREFIX + "startup.timeout", "90s",
@@ -176,7 +179,7 @@ public final class SidecarKeys {
   public static final List<ConfigKey<?>> ALL = List.of(RUNTIME, IMAGE, COMMAND, PROTOCOL, VOLUMES, MOUNT_BASE, HOST_DIR,
       PORTS, READINESS, READINESS_PORT, READINESS_PATH, READINESS_LOG, READINESS_TIMEOUT, RESOURCE_PROFILE, CPUS,
       MEMORY, SHM, GPUS, USER, ALLOW_ROOT, NETWORK, PIDS_LIMIT, MAX_RESTARTS, RESTART_WINDOW, RESTART_BACKOFF, FAILURE_POLICY,
-      HEALTH_INTERVAL, HEALTH_STALE, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
+      HEALTH_INTERVAL, HEALTH_STALE, HISTORY_INTERVAL, STOP_TIMEOUT, STARTUP_TIMEOUT, DOCKER_HOST, DOCKER_API_VERSION, DOCKER_CLIENT, DOCKER_RETRIES,
       PROCESS_ARCHIVE, AGENT_CONCURRENCY, AGENT_CLIENT_TIMEOUT, AGENT_STALE_AFTER, AGENT_GRACE,
       K8S_NATIVE_SIDECAR, K8S_VOLUME_MEDIUM, K8S_VOLUME_SIZE_LIMIT, SESSION_MAX_PER_EXECUTOR, SESSION_IDLE_TIMEOUT,
       SESSION_WARM_AGENT);

@@ -42,17 +42,21 @@ public final class SidecarsUi {
 
   /** Adds the tab to {@code sc}'s UI when it has one. Returns true when the tab was added. */
   public static boolean attach(SparkContext sc, SidecarRegistry registry, HandoffAggregates totals) {
+    scala.Option<SparkUI> ui = sc.ui();
+    return !ui.isEmpty() && attach(ui.get(), registry, totals, System::currentTimeMillis);
+  }
+
+  /**
+   * Adds the tab to {@code sparkUi}, showing {@code registry} as of {@code now} (the wall clock in a
+   * live UI; the time of the last recorded snapshot in the history server's). Returns true when added.
+   */
+  static boolean attach(SparkUI sparkUi, SidecarRegistry registry, HandoffAggregates totals, java.util.function.LongSupplier now) {
     try {
-      scala.Option<SparkUI> ui = sc.ui();
-      if (ui.isEmpty()) {
-        return false;
-      }
-      SparkUI sparkUi = ui.get();
       Tab tab = new Tab(sparkUi);
       SidecarsPages pages = new SidecarsPages(registry, totals);
       Method header = headerMethod();
       ServletBridge.Handler handler = (path, params, request) -> {
-        SidecarsPages.Response r = pages.handle(path, params, System.currentTimeMillis());
+        SidecarsPages.Response r = pages.handle(path, params, now.getAsLong());
         if (!r.html()) {
           return new ServletBridge.Answer(r.status(), "application/json", r.body());
         }
