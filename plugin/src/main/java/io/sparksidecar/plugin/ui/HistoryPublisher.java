@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * On the driver, with the event log on: every {@code interval} (a daemon thread), and when asked
  * ({@link #publish}: at the application's end and at the plugin's shutdown), posts the registry's rows
  * that changed since the last post as one {@link SidecarsHistoryEvent}; nothing when none changed. An
- * executor's row is posted again only when the registry holds a new report for it, so the event log
- * grows with what happens, not with time. {@link #publish} is thread-safe and never throws (a failed
+ * executor's row is posted again only when its report says something new (a heartbeat that repeats the
+ * last one is not), so the event log grows with what happens, not with time or the number of executors. {@link #publish} is thread-safe and never throws (a failed
  * post is logged); {@link #close} stops the thread after one last post and is idempotent.
  */
 public final class HistoryPublisher implements AutoCloseable {
@@ -24,7 +24,7 @@ public final class HistoryPublisher implements AutoCloseable {
   private final SidecarRegistry registry;
   private final Consumer<SidecarsHistoryEvent> post;
   private final LongSupplier clock;
-  private final Map<String, HealthReport> posted = new HashMap<>();
+  private final Map<String, Map<String, String>> posted = new HashMap<>(); // what was posted of each row, but its send time
   private final Thread thread;
   private volatile boolean closed;
 
@@ -56,12 +56,15 @@ public final class HistoryPublisher implements AutoCloseable {
       long now = clock.getAsLong();
       SidecarsHistoryEvent e = new SidecarsHistoryEvent();
       e.atMillis = now;
-      java.util.List<HealthReport> changed = new java.util.ArrayList<>();
+      Map<String, Map<String, String>> changed = new HashMap<>();
       for (SidecarRegistry.Entry entry : registry.entries(now)) {
         HealthReport r = entry.report();
-        if (posted.get(r.executorId()) != r) { // the registry keeps a report object until a newer one comes
-          changed.add(r);
-          e.reports.add(r.toWire());
+        Map<String, String> wire = r.toWire();
+        Map<String, String> content = new HashMap<>(wire);
+        content.remove("sent"); // a heartbeat that says nothing new is not a change
+        if (!content.equals(posted.get(r.executorId()))) {
+          changed.put(r.executorId(), content);
+          e.reports.add(wire);
           e.receivedMillis.add(entry.receivedMillis());
         }
       }
@@ -69,7 +72,7 @@ public final class HistoryPublisher implements AutoCloseable {
         return 0;
       }
       post.accept(e);
-      changed.forEach(r -> posted.put(r.executorId(), r));
+      posted.putAll(changed);
       return changed.size();
     } catch (RuntimeException e) {
       LOG.warn("spark-sidecar: cannot record the sidecars in the event log: {}", e.toString());

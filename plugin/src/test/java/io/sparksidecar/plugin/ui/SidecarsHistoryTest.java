@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class SidecarsHistoryTest {
   private long now = 1_000_000;
+  private long heartbeat; // how much later than now a report is sent and received (its content as at now)
   private final SidecarRegistry live = new SidecarRegistry(10_000);
   private final HandoffAggregates liveTotals = new HandoffAggregates();
   private final List<String> eventLog = new ArrayList<>();
@@ -45,8 +46,8 @@ class SidecarsHistoryTest {
     }
     HealthReport r = new HealthReport(id, "host-" + id, "docker", new Snapshot(state, lastFailure.isEmpty() ? 0 : 1,
         lastFailure.isEmpty() ? -1 : 3, state == State.READY ? "ready" : "it failed", "c" + id, now - 50, false), done,
-        now, new ExecutorActivity(rec.totals(), lastFailure, lastFailure.isEmpty() ? 0 : now - 40), List.of(sessions));
-    live.update(r, now);
+        now + heartbeat, new ExecutorActivity(rec.totals(), lastFailure, lastFailure.isEmpty() ? 0 : now - 40), List.of(sessions));
+    live.update(r, now + heartbeat);
     liveTotals.record(r);
   }
 
@@ -65,6 +66,10 @@ class SidecarsHistoryTest {
     report("2", State.READY, 1, 1, "");
     assertThat(publisher.publish()).isEqualTo(2);
     assertThat(publisher.publish()).as("nothing changed: nothing posted").isZero();
+    heartbeat = 500;
+    report("1", State.READY, 2, 0, ""); // a heartbeat that repeats the last report
+    heartbeat = 0;
+    assertThat(publisher.publish()).as("a heartbeat with nothing new: nothing posted").isZero();
     now += 1_000;
     report("2", State.READY, 4, 1, "exited with 137; last lines of its log:\nmodel file corrupt",
         session("aaaaaaaa-0000-0000-0000-000000000001", 3));
