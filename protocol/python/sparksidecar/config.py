@@ -266,6 +266,7 @@ KEYS: Dict[str, "tuple[str, Parser]"] = {
     "failurePolicy": ("replaceExecutor", _one_of("replaceExecutor", "failApplication", "ignore")),
     "health.interval": ("5s", _duration(100)),
     "health.staleAfter": ("30s", _duration(200)),
+    "history.interval": ("10s", _duration(0)),
     "stopTimeout": ("10s", _duration(0)),
     "startup.timeout": ("90s", _duration(1000)),
     "docker.host": ("unix:///var/run/docker.sock", _docker_host),

@@ -141,6 +141,7 @@ public record SidecarSettings(
     SESSION_MAX_PER_EXECUTOR.get(conf);
     SESSION_IDLE_TIMEOUT.get(conf);
     SESSION_WARM_AGENT.get(conf);
+    HISTORY_INTERVAL.get(conf); // used by the driver's history publisher (ui)
     return new SidecarSettings(runtime, image, command, Map.copyOf(env), protocol, volumes, mountBase,
         HOST_DIR.get(conf), ports, readiness, resources, USER.get(conf), ALLOW_ROOT.get(conf), network,
         PIDS_LIMIT.get(conf), MAX_RESTARTS.get(conf), RESTART_WINDOW.get(conf), RESTART_BACKOFF.get(conf), FAILURE_POLICY.get(conf),

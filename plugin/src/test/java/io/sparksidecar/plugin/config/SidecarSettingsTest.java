@@ -53,6 +53,8 @@ class SidecarSettingsTest {
         Arguments.of("spark.sidecar.failurePolicy", "panic"),
         Arguments.of("spark.sidecar.health.interval", "x"),
         Arguments.of("spark.sidecar.health.staleAfter", "x"),
+        Arguments.of("spark.sidecar.history.interval", "soon"),
+        Arguments.of("spark.sidecar.history.interval", "-1s"),
         Arguments.of("spark.sidecar.stopTimeout", "x"),
         // zero and negative durations that would spin or never wait
         Arguments.of("spark.sidecar.health.interval", "0"),
