@@ -66,7 +66,7 @@ class SidecarsHistoryIT {
         }
       }).collect();
       assertThat(outcomes.stream().filter("failed"::equals)).hasSize(2);
-      live = awaitLiveView(sc.sc().uiWebUrl().get() + "/sidecars/json/", j -> j.at("/summary/handoffs/done").asLong() == 6 && j.at("/summary/handoffs/failed").asLong() == 2
+      live = SidecarsTabIT.awaitJson(sc.sc().uiWebUrl().get() + "/sidecars/json/", j -> j.at("/summary/handoffs/done").asLong() == 6 && j.at("/summary/handoffs/failed").asLong() == 2
           && j.at("/summary/states/READY").asInt() == 2);
     }
     LocalCluster.awaitNoContainers(appId, 30_000);
@@ -117,19 +117,6 @@ class SidecarsHistoryIT {
           Files.deleteIfExists(f);
         }
       }
-    }
-  }
-
-  /** The live driver's JSON (its Sidecars tab's), once {@code ready}: every hand-off reported. */
-  private static JsonNode awaitLiveView(String url, java.util.function.Predicate<JsonNode> ready) throws Exception {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (true) {
-      JsonNode j = JSON.readTree(get(url));
-      if (ready.test(j)) {
-        return j;
-      }
-      assertThat(System.currentTimeMillis()).as("the driver's view:%n%s", j.toPrettyString()).isLessThan(deadline);
-      Thread.sleep(200);
     }
   }
 

@@ -194,7 +194,8 @@ class SidecarsTabIT {
     return Double.parseDouble(m.group(1));
   }
 
-  private static JsonNode awaitJson(String url, java.util.function.Predicate<JsonNode> ready) throws Exception {
+  /** The JSON at {@code url} once {@code ready} (30 s at most). */
+  static JsonNode awaitJson(String url, java.util.function.Predicate<JsonNode> ready) throws Exception {
     long deadline = System.currentTimeMillis() + 30_000;
     while (true) {
       JsonNode j = JSON.readTree(get(url));
