@@ -59,9 +59,20 @@ public abstract class AgentContract {
   }
 
   @AfterEach
-  void tearDown() {
+  void tearDown() throws Exception {
     volumes.forEach(Volume::close);
     agents.forEach(AgentLauncher.RunningAgent::close);
+    // an sh agent's last heartbeat (a child it forked just before it was killed) may still land: the
+    // volume goes here, until it stays gone, so the temporary directory's own cleanup finds nothing moving
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (Files.exists(volumeDir) && System.currentTimeMillis() < deadline) {
+      try {
+        io.sparksidecar.protocol.AtomicFiles.deleteRecursively(volumeDir);
+      } catch (IOException e) {
+        // something still writes: again
+      }
+      Thread.sleep(50);
+    }
   }
 
   protected AgentLauncher.RunningAgent startAgent(int concurrency, List<String> command) throws IOException {

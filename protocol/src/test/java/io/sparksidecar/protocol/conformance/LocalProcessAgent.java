@@ -82,10 +82,36 @@ final class LocalProcessAgent implements AgentLauncher.RunningAgent {
     process.descendants().forEach(seen::add);
   }
 
+  /**
+   * Kills the agent and every descendant it had, and waits (5 s at most) until they are gone, so that
+   * nothing of it still writes into the volume when the test's directory is deleted.
+   */
   @Override
   public void close() {
     remember();
     process.destroyForcibly();
     seen.forEach(ProcessHandle::destroyForcibly);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    try {
+      process.waitFor(5, TimeUnit.SECONDS);
+      while (seen.stream().anyMatch(LocalProcessAgent::running) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Alive and not a zombie (a killed orphan waits for its reaper, which may be slow, but runs no more). */
+  private static boolean running(ProcessHandle p) {
+    if (!p.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(p.pid()), "stat"));
+      return !stat.substring(stat.lastIndexOf(')') + 1).trim().startsWith("Z");
+    } catch (IOException | RuntimeException e) {
+      return false; // gone
+    }
   }
 }
