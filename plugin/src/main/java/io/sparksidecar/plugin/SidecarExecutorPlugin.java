@@ -196,8 +196,10 @@ public final class SidecarExecutorPlugin implements ExecutorPlugin {
       LOG.warn("spark-sidecar: executor {} failed to stop its health reporter", executorId, e);
     }
     // nothing left in a local-mode driver's cwd (the user's): there a sidecar that never failed takes its log along
+    Path cwd = Path.of("").toAbsolutePath();
     boolean localClean = "driver".equals(executorId) && !failures.any();
-    io.sparksidecar.plugin.runtime.WorkDirFiles.tidy(Path.of("").toAbsolutePath(),
-        localClean ? java.util.List.of("sidecar-" + executorId + ".log", "sidecar-warm-agents.log") : java.util.List.of());
+    io.sparksidecar.plugin.runtime.WorkDirFiles.tidy(cwd, localClean ? java.util.List.of(
+        io.sparksidecar.plugin.runtime.WorkDirFiles.sidecarLog(cwd, executorId),
+        io.sparksidecar.plugin.runtime.WorkDirFiles.warmAgentsLog(cwd)) : java.util.List.of());
   }
 }

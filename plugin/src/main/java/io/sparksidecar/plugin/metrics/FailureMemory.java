@@ -26,7 +26,7 @@ public final class FailureMemory {
 
   /** Whether a failure was ever noted (asked at the executor's stop). */
   public synchronized boolean any() {
-    return at != 0 || !reason.isEmpty();
+    return !reason.isEmpty(); // observe keeps only failures with a reason
   }
 
   /** The activity to report: {@code totals} with the remembered failure. */

@@ -14,8 +14,8 @@ import java.util.List;
  * keeping: the watchdog's pid list and the sh agent's copy are removed, empty directories and
  * empty logs too; a sidecar log with something in it stays (it is the sidecar's diagnostics, next
  * to the executor's own logs), except in local mode after a run in which the sidecar never failed:
- * there it holds only the agent's own start and stop lines, and it goes too. The names carry this JVM's pid where two executors (two local-mode
- * applications) could share a directory; while another one runs there (its pid list is there and its
+ * there it holds only the agent's own start and stop lines, and it goes too. The names carry this
+ * JVM's pid where two executors (two local-mode applications) could share a directory; while another one runs there (its pid list is there and its
  * JVM alive), only this JVM's own files are removed. Best effort: a failure to remove is not an error.
  */
 public final class WorkDirFiles {
@@ -26,6 +26,16 @@ public final class WorkDirFiles {
   /** Where this executor JVM lists its process sidecars' pids for the watchdog (one file per JVM). */
   public static Path pids(Path workDir) {
     return workDir.resolve("sidecar-pids-" + PID);
+  }
+
+  /** The log of {@code executorId}'s process sidecar (its agent and command write there). */
+  public static Path sidecarLog(Path workDir, String executorId) {
+    return workDir.resolve("sidecar-" + executorId + ".log");
+  }
+
+  /** The log of this executor's warm agent JVMs while they wait (a sidecar that takes one logs to its own). */
+  public static Path warmAgentsLog(Path workDir) {
+    return workDir.resolve("sidecar-warm-agents.log");
   }
 
   /** Where this executor JVM puts the copy of the sh agent its containers mount. */
@@ -44,10 +54,11 @@ public final class WorkDirFiles {
   }
 
   /**
-   * {@link #tidy(Path)}, and also removes the named logs whatever they hold (only when no other live
-   * executor JVM shares the directory): a local-mode executor's logs of sidecars that never failed.
+   * {@link #tidy(Path)}, and also removes {@code cleanLogs} (logs of this directory) whatever they hold,
+   * when no other live executor JVM shares the directory: a local-mode executor's logs of sidecars
+   * that never failed.
    */
-  public static void tidy(Path workDir, List<String> cleanLogs) {
+  public static void tidy(Path workDir, List<Path> cleanLogs) {
     delete(pids(workDir));
     delete(agentScript(workDir));
     if (sharedWithALiveExecutor(workDir)) {
@@ -55,10 +66,8 @@ public final class WorkDirFiles {
     }
     deleteIfEmpty(workDir.resolve("sidecar-volumes"));
     deleteIfEmpty(workDir.resolve(".spark-sidecar"));
-    for (String name : cleanLogs) {
-      Path log = workDir.resolve(name);
-      if (name.startsWith("sidecar-") && name.endsWith(".log") && log.getParent().equals(workDir)
-          && Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
+    for (Path log : cleanLogs) {
+      if (workDir.equals(log.getParent()) && Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)) {
         delete(log);
       }
     }

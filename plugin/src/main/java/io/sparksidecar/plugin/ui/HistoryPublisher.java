@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
  * ({@link #publish}: at the application's end and at the plugin's shutdown), posts the registry's rows
  * that changed since the last post as one {@link SidecarsHistoryEvent}; nothing when none changed. An
  * executor's row is posted again only when its report says something new (a heartbeat that repeats the
- * last one is not), so the event log grows with what happens, not with time or the number of executors. {@link #publish} is thread-safe and never throws (a failed
- * post is logged); {@link #close} stops the thread after one last post and is idempotent.
+ * last one is not), so the event log grows with what happens, not with time or the number of
+ * executors. {@link #publish} is thread-safe and never throws (a failed post is logged); {@link #close}
+ * stops the thread after one last post and is idempotent.
  */
 public final class HistoryPublisher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HistoryPublisher.class);

@@ -54,7 +54,7 @@ class WorkDirFilesTest {
     Path outside = Files.createDirectories(work.resolve("sub")).resolve("sidecar-x.log");
     Files.writeString(outside, "kept\n");
     Files.writeString(work.resolve("notes.txt"), "the user's\n");
-    WorkDirFiles.tidy(work, java.util.List.of("sidecar-driver.log", "sub/sidecar-x.log", "notes.txt"));
+    WorkDirFiles.tidy(work, java.util.List.of(WorkDirFiles.sidecarLog(work, "driver"), outside));
     try (Stream<Path> left = Files.list(work)) {
       assertThat(left.map(p -> p.getFileName().toString()).sorted()).containsExactly("notes.txt", "sidecar-7.log", "sub");
     }
@@ -66,7 +66,7 @@ class WorkDirFilesTest {
     long other = ProcessHandle.current().parent().orElseThrow().pid();
     Files.writeString(work.resolve("sidecar-pids-" + other), "another executor JVM's list\n");
     Files.writeString(work.resolve("sidecar-driver.log"), "its sidecar's line\n");
-    WorkDirFiles.tidy(work, java.util.List.of("sidecar-driver.log"));
+    WorkDirFiles.tidy(work, java.util.List.of(WorkDirFiles.sidecarLog(work, "driver")));
     assertThat(work.resolve("sidecar-driver.log")).exists();
   }
 

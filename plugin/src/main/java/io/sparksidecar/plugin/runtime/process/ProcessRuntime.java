@@ -61,7 +61,7 @@ public final class ProcessRuntime implements SidecarRuntime {
     List<String> command = new ArrayList<>(s.command());
     String childPath = changes.getOrDefault("PATH", System.getenv().getOrDefault("PATH", ""));
     command.set(0, resolve(command.get(0), childPath == null ? "" : childPath));
-    Path log = spec.workDir().resolve("sidecar-" + spec.executorId() + ".log");
+    Path log = io.sparksidecar.plugin.runtime.WorkDirFiles.sidecarLog(spec.workDir(), spec.executorId());
     List<String> argv = new ArrayList<>();
     if (s.protocol().equals("v1")) {
       List<String> agentArgs = List.of("--volume", spec.volumes().get(s.volumes().get(0)).toString(),

@@ -124,7 +124,7 @@ final class WarmAgents {
     // the rehearsal deletes it when done; an executor SIGKILLed meanwhile leaves it to the watchdog
     io.sparksidecar.plugin.runtime.docker.Watchdog.deleteWhenGone(scratch);
     Process p = new ProcessBuilder(argv).directory(at.workDir().toFile()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(at.workDir().resolve("sidecar-warm-agents.log").toFile()))
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(io.sparksidecar.plugin.runtime.WorkDirFiles.warmAgentsLog(at.workDir()).toFile()))
         .redirectInput(ProcessBuilder.Redirect.PIPE).start();
     ProcessRuntime.recordForWatchdog(at.workDir(), at.appId(), at.executorId(), p);
     return p;
