@@ -25,7 +25,7 @@ public final class HistoryPublisher implements AutoCloseable {
   private final SidecarRegistry registry;
   private final Consumer<SidecarsHistoryEvent> post;
   private final LongSupplier clock;
-  private final Map<String, Map<String, String>> posted = new HashMap<>(); // what was posted of each row, but its send time
+  private final Map<String, HealthReport> posted = new HashMap<>(); // what was posted of each row, but its send time
   private final Thread thread;
   private volatile boolean closed;
 
@@ -57,15 +57,13 @@ public final class HistoryPublisher implements AutoCloseable {
       long now = clock.getAsLong();
       SidecarsHistoryEvent e = new SidecarsHistoryEvent();
       e.atMillis = now;
-      Map<String, Map<String, String>> changed = new HashMap<>();
+      Map<String, HealthReport> changed = new HashMap<>();
       for (SidecarRegistry.Entry entry : registry.entries(now)) {
         HealthReport r = entry.report();
-        Map<String, String> wire = r.toWire();
-        Map<String, String> content = new HashMap<>(wire);
-        content.remove("sent"); // a heartbeat that says nothing new is not a change
+        HealthReport content = r.with(r.snapshot(), 0); // a heartbeat that says nothing new is not a change
         if (!content.equals(posted.get(r.executorId()))) {
           changed.put(r.executorId(), content);
-          e.reports.add(wire);
+          e.reports.add(r.toWire());
           e.receivedMillis.add(entry.receivedMillis());
         }
       }
